@@ -1,0 +1,216 @@
+//! The store engine: every rule of stores, memories and versions
+//! (STORE, MEM, VER), applied over any [`Backend`].
+//!
+//! Each public method validates its input first, then runs one read or one
+//! write transaction; a write returns only after it is durably committed.
+//! Callers (CLI, HTTP API, sandbox VFS) check grants — workspaces, mount
+//! access — before calling; the engine checks only what the data says
+//! (archived stores, preconditions, conflicts, capacity).
+
+mod history;
+mod memories;
+mod stores;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use crate::store::backend::{Backend, NewEvent, NewVersion, ReadTx, StoreRow, WriteTx};
+use crate::store::chain;
+use crate::store::error::{Result, StoreError};
+use crate::store::ids::{self, VERSION_PREFIX};
+use crate::store::limits::{DEFAULT_PAGE_LIMIT, EngineConfig, MAX_PAGE_LIMIT};
+use crate::store::model::{Actor, Change, EventType, Operation, Page, Timestamp};
+use crate::store::sqlite::SqliteBackend;
+
+/// The memory-store engine. Cheap to clone; clones share the backend.
+#[derive(Clone)]
+pub struct Engine {
+    backend: Arc<dyn Backend>,
+    config: Arc<EngineConfig>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+impl Engine {
+    /// Opens (creating if needed) the SQLite database at `path`, applying
+    /// pending migrations (DUR-03).
+    ///
+    /// # Errors
+    /// The file cannot be opened, is not a memstore database, or is newer
+    /// than this build.
+    pub fn open_sqlite(path: impl AsRef<Path>, config: EngineConfig) -> Result<Self> {
+        Ok(Self::with_backend(
+            Arc::new(SqliteBackend::open(path.as_ref())?),
+            config,
+        ))
+    }
+
+    /// An engine over any backend.
+    pub fn with_backend(backend: Arc<dyn Backend>, config: EngineConfig) -> Self {
+        Self {
+            backend,
+            config: Arc::new(config),
+        }
+    }
+
+    /// The engine's configuration.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// Moves all committed data into the main database file and truncates
+    /// the write-ahead log.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.backend.checkpoint()
+    }
+
+    fn read<R>(&self, f: impl FnOnce(&mut dyn ReadTx) -> Result<R>) -> Result<R> {
+        let mut f = Some(f);
+        let mut out = None;
+        self.backend.read(&mut |tx| {
+            let f = f.take().expect("backends run a read closure once");
+            out = Some(f(tx)?);
+            Ok(())
+        })?;
+        Ok(out.expect("the read closure ran"))
+    }
+
+    fn write<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn WriteTx) -> Result<R> + Send + 'static,
+    ) -> Result<R> {
+        let out = self
+            .backend
+            .write(Box::new(move |tx| Ok(Box::new(f(tx)?))))?;
+        Ok(*out
+            .downcast::<R>()
+            .expect("a write job's output has the job's type"))
+    }
+}
+
+/// Lowercase hex SHA-256 of `content`'s bytes (MEM-01).
+pub fn content_sha256(content: &str) -> String {
+    hex::encode(Sha256::digest(content.as_bytes()))
+}
+
+fn store_row(tx: &mut dyn ReadTx, id: &str) -> Result<StoreRow> {
+    tx.store(id)?
+        .ok_or_else(|| StoreError::StoreNotFound(id.to_owned()))
+}
+
+/// A store whose memories may be created or changed: it exists and is not
+/// archived (STORE-03).
+fn writable_store(tx: &mut dyn WriteTx, id: &str) -> Result<StoreRow> {
+    let row = store_row(tx, id)?;
+    if row.store.is_archived() {
+        return Err(StoreError::Archived(id.to_owned()));
+    }
+    Ok(row)
+}
+
+/// One new version of a memory, chained and recorded as an event.
+struct VersionDraft<'a> {
+    memory_id: &'a str,
+    operation: Operation,
+    path: &'a str,
+    content: Option<&'a str>,
+    actor: &'a Actor,
+    at: Timestamp,
+}
+
+/// Appends a version to the store's chain (VER-01, VER-07) and its event
+/// (VER-08); `store` tracks the new chain head for later appends in the
+/// same transaction.
+fn append_version(
+    tx: &mut dyn WriteTx,
+    store: &mut StoreRow,
+    draft: VersionDraft<'_>,
+) -> Result<Change> {
+    let id = ids::new_id(VERSION_PREFIX);
+    let seq = store.chain_seq + 1;
+    let salt: chain::Hash = ids::random_bytes();
+    let sha = draft.content.map(content_sha256);
+    let commitment = chain::commitment(&salt, draft.path, draft.content);
+    let link = chain::link(
+        &store.chain_head,
+        &chain::LinkFields {
+            seq,
+            store_id: &store.store.id,
+            version_id: &id,
+            memory_id: draft.memory_id,
+            operation: draft.operation,
+            created_at_micros: draft.at.timestamp_micros(),
+            actor: draft.actor,
+        },
+        &commitment,
+    );
+    tx.append_version(&NewVersion {
+        id: &id,
+        store_id: &store.store.id,
+        seq,
+        memory_id: draft.memory_id,
+        operation: draft.operation,
+        path: draft.path,
+        content: draft.content,
+        content_sha256: sha.as_deref(),
+        created_at: draft.at,
+        actor: draft.actor,
+        salt: &salt,
+        commitment: &commitment,
+        link: &link,
+    })?;
+    tx.insert_event(&NewEvent {
+        event_type: EventType::for_operation(draft.operation),
+        store_id: &store.store.id,
+        memory_id: Some(draft.memory_id),
+        version_id: Some(&id),
+        path: Some(draft.path),
+        actor: draft.actor,
+        created_at: draft.at,
+    })?;
+    store.chain_seq = seq;
+    store.chain_head = link;
+    Ok(Change {
+        path: draft.path.to_owned(),
+        version_id: id,
+        memory_id: draft.memory_id.to_owned(),
+        operation: draft.operation,
+    })
+}
+
+/// The page size to use: 1..=`max`, default 20 (API-03).
+fn page_limit(requested: usize, max: usize) -> Result<usize> {
+    match requested {
+        0 => Ok(DEFAULT_PAGE_LIMIT.min(max)),
+        n if n > MAX_PAGE_LIMIT => Err(StoreError::invalid(
+            "limit",
+            format!("{n} is over the maximum page size of {MAX_PAGE_LIMIT}"),
+        )),
+        n => Ok(n.min(max)),
+    }
+}
+
+/// Builds a page from rows fetched with `limit + 1`: the extra row only says
+/// that another page exists.
+fn page_of<K: serde::Serialize, T>(mut rows: Vec<(K, T)>, limit: usize) -> Page<T> {
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next_page = more
+        .then(|| rows.last().map(|(k, _)| crate::store::cursor::encode(k)))
+        .flatten();
+    Page {
+        data: rows.into_iter().map(|(_, t)| t).collect(),
+        next_page,
+    }
+}

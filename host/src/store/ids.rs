@@ -1,0 +1,58 @@
+//! Identifiers: a type prefix (`memstore_`, `mem_`, `memver_`, …) and 24
+//! random base62 characters (~143 bits), so ids are unguessable and never
+//! reveal creation order or count.
+
+use rand::Rng;
+use rand::distr::Alphanumeric;
+
+/// Prefix of memory store ids.
+pub const STORE_PREFIX: &str = "memstore_";
+/// Prefix of memory ids.
+pub const MEMORY_PREFIX: &str = "mem_";
+/// Prefix of memory version ids.
+pub const VERSION_PREFIX: &str = "memver_";
+/// Prefix of session ids.
+pub const SESSION_PREFIX: &str = "sesn_";
+/// Prefix of API key ids.
+pub const API_KEY_PREFIX: &str = "apikey_";
+
+const RANDOM_LEN: usize = 24;
+
+/// A fresh random id with the given prefix.
+pub fn new_id(prefix: &str) -> String {
+    let mut id = String::with_capacity(prefix.len() + RANDOM_LEN);
+    id.push_str(prefix);
+    id.extend(
+        rand::rng()
+            .sample_iter(Alphanumeric)
+            .take(RANDOM_LEN)
+            .map(char::from),
+    );
+    id
+}
+
+/// `n` random bytes from the thread-local CSPRNG.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    rand::rng().fill(&mut bytes);
+    bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_01_ids_carry_their_prefix_and_are_unique() {
+        let a = new_id(STORE_PREFIX);
+        let b = new_id(STORE_PREFIX);
+        assert!(a.starts_with("memstore_"));
+        assert_eq!(a.len(), STORE_PREFIX.len() + RANDOM_LEN);
+        assert!(
+            a[STORE_PREFIX.len()..]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric())
+        );
+        assert_ne!(a, b);
+    }
+}
