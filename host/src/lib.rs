@@ -4,3 +4,4 @@
 //!   events) on an embedded SQLite file. Knows nothing of wasm or HTTP.
 
 pub mod store;
+pub mod vfs;

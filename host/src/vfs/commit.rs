@@ -1,0 +1,260 @@
+//! Applying a call's staged operations to the store (FS-05, FS-06, FS-08).
+//!
+//! Owns the commit rules: one version per changed file, attributed to the
+//! session; a head that moved since the descriptor opened the file is merged
+//! three-way (with `diffy`) when the changes do not overlap, and otherwise
+//! the later commit becomes head while the other stays in history, both named
+//! in the result. Must not decide access: staging already checked it.
+
+use std::collections::BTreeSet;
+
+use super::{Base, Op, Vfs};
+use crate::store::{Change, Memory, MemoryUpdate, Precondition, StoreError};
+
+/// How often a commit re-reads a head that keeps moving under it.
+const MAX_COMMIT_ATTEMPTS: usize = 5;
+
+/// What a tool call's filesystem did, once finished.
+#[derive(Debug, Clone, Default)]
+pub struct CallOutcome {
+    /// Versions created, in order.
+    pub changes: Vec<Change>,
+    /// Precise reasons the agent should know (size cap, UTF-8, merges,
+    /// conflicts, failed commits).
+    pub notes: Vec<String>,
+    /// Something the guest believed written was not committed.
+    pub failed: bool,
+    /// The session's empty directories, when this call changed them.
+    pub dirs: Option<BTreeSet<(usize, String)>>,
+}
+
+impl Vfs {
+    /// Ends the call. When `ok`, stages files still open and applies every
+    /// staged operation in order; otherwise discards everything (TOOL-02).
+    pub fn finish(mut self, ok: bool) -> CallOutcome {
+        let mut out = CallOutcome::default();
+        if !ok {
+            return out;
+        }
+        let open: Vec<_> = self
+            .open
+            .iter()
+            .filter_map(std::sync::Weak::upgrade)
+            .collect();
+        for file in &open {
+            self.close(file);
+        }
+        for op in std::mem::take(&mut self.ops) {
+            if let Err((path, e)) = self.apply(op, &mut out) {
+                out.failed = true;
+                out.notes.push(format!("commit of {path} failed: {e}"));
+            }
+        }
+        out.notes.splice(0..0, self.shared.notes());
+        out.failed |= self.open_failed(&open);
+        if self.dirs_changed {
+            out.dirs = Some(std::mem::take(&mut self.dirs));
+        }
+        out
+    }
+
+    fn open_failed(&self, open: &[super::FileRef]) -> bool {
+        !self.shared.notes().is_empty() && open.iter().any(|f| f.lock().expect("file lock").failed)
+            || self
+                .shared
+                .notes()
+                .iter()
+                .any(|n| n.contains("not committed") || n.contains("Nothing of this file"))
+    }
+
+    fn apply(&self, op: Op, out: &mut CallOutcome) -> Result<(), (String, StoreError)> {
+        match op {
+            Op::Write {
+                mount,
+                path,
+                content,
+                base,
+            } => {
+                let shown = self.shown(mount, &path);
+                self.commit_write(mount, &path, &content, base.as_ref(), out)
+                    .map_err(|e| (shown, e))
+            }
+            Op::Delete { mount, path } => {
+                match self.engine.delete_memory_at(
+                    self.store_id(mount),
+                    &path,
+                    Precondition::None,
+                    &self.actor,
+                ) {
+                    Ok(change) => out.changes.push(change),
+                    Err(StoreError::PathNotFound(_)) => {}
+                    Err(e) => return Err((self.shown(mount, &path), e)),
+                }
+                Ok(())
+            }
+            Op::Rename { mount, from, to } => {
+                let shown = self.shown(mount, &from);
+                self.commit_rename(mount, &from, &to, out)
+                    .map_err(|e| (shown, e))
+            }
+            Op::RenameDir { mount, from, to } => {
+                let changes = self
+                    .engine
+                    .rename_dir(self.store_id(mount), &from, &to, &self.actor);
+                out.changes
+                    .extend(changes.map_err(|e| (self.shown(mount, &from), e))?);
+                Ok(())
+            }
+        }
+    }
+
+    fn commit_rename(
+        &self,
+        mount: usize,
+        from: &str,
+        to: &str,
+        out: &mut CallOutcome,
+    ) -> Result<(), StoreError> {
+        let store = self.store_id(mount);
+        let memory = self
+            .engine
+            .memory_at(store, from)?
+            .ok_or_else(|| StoreError::PathNotFound(from.to_owned()))?;
+        let update = MemoryUpdate {
+            path: Some(to.to_owned()),
+            ..MemoryUpdate::default()
+        };
+        let outcome = self
+            .engine
+            .update_memory(store, &memory.id, update, &self.actor)?;
+        out.changes.extend(outcome.change);
+        Ok(())
+    }
+
+    /// Writes one file, merging when the head moved since open (FS-08).
+    fn commit_write(
+        &self,
+        mount: usize,
+        path: &str,
+        ours: &str,
+        base: Option<&Base>,
+        out: &mut CallOutcome,
+    ) -> Result<(), StoreError> {
+        let store = self.store_id(mount);
+        let shown = self.shown(mount, path);
+        for _ in 0..MAX_COMMIT_ATTEMPTS {
+            let head = self.engine.memory_at(store, path)?;
+            let (content, precondition, note) = plan(&shown, ours, base, head.as_ref());
+            match self
+                .engine
+                .put_memory(store, path, &content, precondition, &self.actor)
+            {
+                Ok(outcome) => {
+                    if let (Some(note), Some(change)) = (note, &outcome.change) {
+                        out.notes.push(note.replace("{new}", &change.version_id));
+                    }
+                    out.changes.extend(outcome.change);
+                    return Ok(());
+                }
+                Err(StoreError::PreconditionFailed { .. }) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::invalid(
+            "content",
+            format!("{shown} kept changing concurrently; try again"),
+        ))
+    }
+}
+
+/// What to write given the head now: our content when the head is where we
+/// started, a clean merge when possible, else ours with a conflict note.
+fn plan(
+    shown: &str,
+    ours: &str,
+    base: Option<&Base>,
+    head: Option<&Memory>,
+) -> (String, Precondition, Option<String>) {
+    let Some(head) = head else {
+        return (ours.to_owned(), Precondition::Absent, None);
+    };
+    let unchanged = Precondition::ContentSha256(head.content_sha256.clone());
+    if base.is_some_and(|b| b.sha == head.content_sha256) {
+        return (ours.to_owned(), unchanged, None);
+    }
+    let theirs = head.content.as_deref().unwrap_or_default();
+    let ancestor = base.map_or("", |b| b.content.as_str());
+    match diffy::merge(ancestor, ours, theirs) {
+        Ok(merged) => {
+            let note = format!(
+                "{shown}: changed concurrently (version {}); the changes did not overlap and were merged into version {{new}}",
+                head.memory_version_id
+            );
+            (merged, unchanged, Some(note))
+        }
+        Err(_) => {
+            let note = format!(
+                "{shown}: conflicting concurrent change. Your content is now the head (version {{new}}); \
+                 the other writer's version {} stays in history. Read the file and reconcile if needed.",
+                head.memory_version_id
+            );
+            (ours.to_owned(), unchanged, Some(note))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(content: &str) -> Memory {
+        Memory {
+            id: "mem_1".into(),
+            memory_store_id: "s".into(),
+            path: "/f".into(),
+            content: Some(content.into()),
+            content_sha256: crate::store::content_sha256(content),
+            content_size_bytes: content.len() as u64,
+            memory_version_id: "memver_theirs".into(),
+            created_at: crate::store::now(),
+            updated_at: crate::store::now(),
+        }
+    }
+
+    fn base(content: &str) -> Base {
+        Base {
+            content: content.into(),
+            sha: crate::store::content_sha256(content),
+            version_id: "memver_base".into(),
+        }
+    }
+
+    #[test]
+    fn fs_08_non_overlapping_changes_merge() {
+        let b = base("a\nb\nc\n");
+        let (content, _, note) = plan(
+            "/f",
+            "a\nb\nc\nours\n",
+            Some(&b),
+            Some(&head("theirs\na\nb\nc\n")),
+        );
+        assert_eq!(content, "theirs\na\nb\nc\nours\n");
+        assert!(note.unwrap().contains("merged"));
+    }
+
+    #[test]
+    fn fs_08_overlapping_changes_keep_ours_as_head_and_name_theirs() {
+        let b = base("x\n");
+        let (content, _, note) = plan("/f", "ours\n", Some(&b), Some(&head("theirs\n")));
+        assert_eq!(content, "ours\n");
+        assert!(note.unwrap().contains("memver_theirs"));
+    }
+
+    #[test]
+    fn fs_05_unmoved_head_writes_ours_with_its_hash_as_precondition() {
+        let b = base("x\n");
+        let (content, pre, note) = plan("/f", "y\n", Some(&b), Some(&head("x\n")));
+        assert_eq!((content.as_str(), note), ("y\n", None));
+        assert_eq!(pre, Precondition::ContentSha256(b.sha));
+    }
+}

@@ -1,0 +1,249 @@
+//! The virtual filesystem of a tool call: every attached store served as a
+//! directory under `/mnt/memory`, straight from the store engine (FS-01..09).
+//!
+//! No copy of a store is made: opening a file reads the head from the store.
+//! Mutations of one call are staged (an overlay for read-your-writes plus an
+//! ordered log of operations) and applied by [`Vfs::finish`] only when the
+//! call ended cleanly, so a trap or limit commits nothing (TOOL-02). Each
+//! changed file becomes one version attributed to the session (FS-05).
+//!
+//! This module knows no wasmtime types; `crate::sandbox` adapts it to
+//! `wasi:filesystem`. Read-only mounts are enforced here, for every mutation
+//! (FS-04).
+
+mod commit;
+pub mod error;
+pub mod file;
+pub mod mount;
+mod ops;
+pub mod resolve;
+mod tree;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, Weak};
+
+pub use commit::CallOutcome;
+pub use error::{Errno, FsError, FsResult};
+pub use file::{Base, CallShared, FileRef, OpenFile};
+pub use mount::{MOUNT_ROOT, Mount, MountTable, slugify, unique_slugs};
+pub use resolve::Place;
+
+use crate::store::{Actor, Engine, Timestamp};
+
+/// What a descriptor points at.
+#[derive(Debug, Clone)]
+pub enum Node {
+    /// `/mnt/memory`.
+    Root,
+    /// A directory inside a mount (`/` = the mount root).
+    Dir {
+        /// Mount index.
+        mount: usize,
+        /// Store path of the directory.
+        path: String,
+    },
+    /// An open file.
+    File(FileRef),
+}
+
+impl Node {
+    /// The directory this node is, as a resolution base.
+    ///
+    /// # Errors
+    /// `not-directory` for a file.
+    pub fn place(&self) -> FsResult<Place> {
+        match self {
+            Self::Root => Ok(Place::Root),
+            Self::Dir { mount, path } => Ok(Place::In {
+                mount: *mount,
+                path: path.clone(),
+            }),
+            Self::File(f) => Err(FsError::new(
+                Errno::NotDirectory,
+                format!("{} is not a directory", f.lock().expect("file lock").shown),
+            )),
+        }
+    }
+}
+
+/// Whether a stat describes a file or a directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A memory.
+    File,
+    /// A mount, `/mnt/memory`, or a path prefix.
+    Dir,
+}
+
+/// What `stat` reports (FS-03).
+#[derive(Debug, Clone)]
+pub struct Stat {
+    /// File or directory.
+    pub kind: Kind,
+    /// Content size (0 for directories).
+    pub size: u64,
+    /// Memory creation time, if known.
+    pub created: Option<Timestamp>,
+    /// Memory update time, if known.
+    pub updated: Option<Timestamp>,
+}
+
+/// How a guest wants to open a path (`open-at` flags).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OpenMode {
+    /// `open-flags::create`.
+    pub create: bool,
+    /// `open-flags::directory`.
+    pub directory: bool,
+    /// `open-flags::exclusive`.
+    pub exclusive: bool,
+    /// `open-flags::truncate`.
+    pub truncate: bool,
+    /// `descriptor-flags::read`.
+    pub read: bool,
+    /// `descriptor-flags::write`.
+    pub write: bool,
+    /// `descriptor-flags::mutate-directory`.
+    pub mutate_directory: bool,
+}
+
+impl OpenMode {
+    /// Whether this open would change anything or allow changes.
+    pub fn mutates(&self) -> bool {
+        self.create || self.truncate || self.write || self.mutate_directory
+    }
+}
+
+/// A file staged by this call (the overlay over the store).
+#[derive(Debug, Clone)]
+enum Staged {
+    File { content: String, base: Option<Base> },
+    Deleted,
+}
+
+/// One staged mutation, applied in order at the end of the call.
+#[derive(Debug, Clone)]
+enum Op {
+    Write {
+        mount: usize,
+        path: String,
+        content: String,
+        base: Option<Base>,
+    },
+    Delete {
+        mount: usize,
+        path: String,
+    },
+    Rename {
+        mount: usize,
+        from: String,
+        to: String,
+    },
+    RenameDir {
+        mount: usize,
+        from: String,
+        to: String,
+    },
+}
+
+/// The filesystem of one tool call.
+pub struct Vfs {
+    engine: Engine,
+    mounts: MountTable,
+    actor: Actor,
+    overlay: BTreeMap<(usize, String), Staged>,
+    ops: Vec<Op>,
+    dirs: BTreeSet<(usize, String)>,
+    dirs_changed: bool,
+    open: Vec<Weak<Mutex<OpenFile>>>,
+    shared: Arc<CallShared>,
+}
+
+impl std::fmt::Debug for Vfs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vfs")
+            .field("mounts", &self.mounts)
+            .field("ops", &self.ops.len())
+            .finish()
+    }
+}
+
+impl Vfs {
+    /// A fresh call over these mounts; `dirs` are the session's empty
+    /// directories (FS-02) as (mount index, store path).
+    pub fn new(
+        engine: Engine,
+        mounts: MountTable,
+        actor: Actor,
+        dirs: BTreeSet<(usize, String)>,
+    ) -> Self {
+        Self {
+            engine,
+            mounts,
+            actor,
+            overlay: BTreeMap::new(),
+            ops: Vec::new(),
+            dirs,
+            dirs_changed: false,
+            open: Vec::new(),
+            shared: Arc::default(),
+        }
+    }
+
+    /// The mount table.
+    pub fn mounts(&self) -> &MountTable {
+        &self.mounts
+    }
+
+    /// The store engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Who this call's writes are attributed to.
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// Call-wide notes and budgets.
+    pub fn shared(&self) -> &Arc<CallShared> {
+        &self.shared
+    }
+
+    /// The preopens: `/mnt/memory` and each mount (FS-01).
+    pub fn preopens(&self) -> Vec<(Node, String)> {
+        let mut out = vec![(Node::Root, MOUNT_ROOT.to_owned())];
+        for (i, m) in self.mounts.mounts().iter().enumerate() {
+            out.push((
+                Node::Dir {
+                    mount: i,
+                    path: "/".into(),
+                },
+                m.path(),
+            ));
+        }
+        out
+    }
+
+    /// Fails with `read-only` unless mount `mount` accepts writes (FS-04).
+    fn writable(&self, place: &Place) -> FsResult<usize> {
+        match place {
+            Place::In { mount, .. } if self.mounts.get(*mount).is_some_and(|m| m.writable) => {
+                Ok(*mount)
+            }
+            _ => Err(FsError::read_only(&place.display(&self.mounts))),
+        }
+    }
+
+    fn store_id(&self, mount: usize) -> &str {
+        self.mounts.get(mount).map_or("", |m| m.store_id.as_str())
+    }
+
+    fn shown(&self, mount: usize, path: &str) -> String {
+        Place::In {
+            mount,
+            path: path.to_owned(),
+        }
+        .display(&self.mounts)
+    }
+}

@@ -1,0 +1,553 @@
+//! The filesystem operations a guest can ask for, one method each, in the
+//! order `wasi:filesystem/types` declares them.
+//!
+//! Every mutation first checks that its mount is writable (FS-04), then
+//! stages its effect in the overlay and the operation log; nothing here
+//! writes to the store (see `commit`). Symlinks and links never exist (FS-07).
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::{Arc, Mutex};
+
+use super::resolve::{dir_prefix, parent, resolve};
+use super::tree::Found;
+use super::{
+    Errno, FileRef, FsError, FsResult, Kind, Node, Op, OpenFile, OpenMode, Place, Staged, Stat, Vfs,
+};
+use crate::store::now;
+
+impl Vfs {
+    /// `open-at`: opens (and maybe creates or truncates) a path.
+    ///
+    /// # Errors
+    /// `read-only` for any mutating open on a read-only mount — including a
+    /// truncate flag alone (GHSA-2r75-cxrj-cmph) — and the usual POSIX codes.
+    pub fn open_at(&mut self, base: &Node, arg: &str, mode: OpenMode) -> FsResult<Node> {
+        let place = resolve(&self.mounts, &base.place()?, arg)?;
+        if mode.mutates() {
+            self.writable(&place)?;
+        }
+        let Place::In { mount, path } = place.clone() else {
+            return Ok(Node::Root);
+        };
+        let shown = place.display(&self.mounts);
+        match self.lookup(&place)? {
+            Some(Found::Dir) if mode.create && mode.exclusive => Err(FsError::new(
+                Errno::Exist,
+                format!("{shown} already exists"),
+            )),
+            Some(Found::Dir) if mode.write || mode.truncate => Err(FsError::new(
+                Errno::IsDirectory,
+                format!("{shown} is a directory"),
+            )),
+            Some(Found::Dir) => Ok(Node::Dir { mount, path }),
+            Some(Found::File(_)) if mode.directory => Err(FsError::new(
+                Errno::NotDirectory,
+                format!("{shown} is not a directory"),
+            )),
+            Some(Found::File(_)) if mode.create && mode.exclusive => Err(FsError::new(
+                Errno::Exist,
+                format!("{shown} already exists"),
+            )),
+            Some(Found::File(info)) => {
+                let mut data = info.content.into_bytes();
+                let dirty = mode.truncate && !data.is_empty();
+                if mode.truncate {
+                    data.clear();
+                }
+                let file = self.file(mount, path, shown, mode, data, info.base, dirty);
+                {
+                    let mut f = file.lock().expect("file lock");
+                    f.created = info.created.unwrap_or(f.created);
+                    f.updated = info.updated.unwrap_or(f.updated);
+                }
+                Ok(Node::File(file))
+            }
+            None if !mode.create || mode.directory => {
+                self.check_parent(mount, &path)?;
+                Err(FsError::not_found(&shown))
+            }
+            None => {
+                self.check_parent(mount, &path)?;
+                Ok(Node::File(self.file(
+                    mount,
+                    path,
+                    shown,
+                    mode,
+                    Vec::new(),
+                    None,
+                    true,
+                )))
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn file(
+        &mut self,
+        mount: usize,
+        path: String,
+        shown: String,
+        mode: OpenMode,
+        data: Vec<u8>,
+        base: Option<super::Base>,
+        dirty: bool,
+    ) -> FileRef {
+        let at = now();
+        let file = Arc::new(Mutex::new(OpenFile {
+            mount,
+            path,
+            shown,
+            readable: mode.read || !mode.write,
+            writable: mode.write,
+            base,
+            data,
+            dirty,
+            failed: false,
+            closed: false,
+            created: at,
+            updated: at,
+            shared: self.shared.clone(),
+        }));
+        self.open.retain(|w| w.strong_count() > 0);
+        self.open.push(Arc::downgrade(&file));
+        file
+    }
+
+    /// `no-entry` when the parent of `path` does not exist, `not-directory`
+    /// when it is a file.
+    fn check_parent(&self, mount: usize, path: &str) -> FsResult<()> {
+        let dir = Place::In {
+            mount,
+            path: parent(path).to_owned(),
+        };
+        match self.lookup(&dir)? {
+            Some(Found::Dir) => Ok(()),
+            Some(Found::File(_)) => Err(FsError::new(
+                Errno::NotDirectory,
+                format!("{} is not a directory", dir.display(&self.mounts)),
+            )),
+            None => Err(FsError::not_found(&dir.display(&self.mounts))),
+        }
+    }
+
+    /// `stat` of an open descriptor.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub fn stat(&self, node: &Node) -> FsResult<Stat> {
+        match node {
+            Node::File(f) => {
+                let f = f.lock().expect("file lock");
+                Ok(Stat {
+                    kind: Kind::File,
+                    size: f.size(),
+                    created: Some(f.created),
+                    updated: Some(f.updated),
+                })
+            }
+            other => self.stat_place(&other.place()?),
+        }
+    }
+
+    /// `stat-at`.
+    ///
+    /// # Errors
+    /// `no-entry` and resolution errors.
+    pub fn stat_at(&self, base: &Node, arg: &str) -> FsResult<Stat> {
+        self.stat_place(&resolve(&self.mounts, &base.place()?, arg)?)
+    }
+
+    /// `read-directory`: (name, is directory) in name order.
+    ///
+    /// # Errors
+    /// `not-directory` for files, store errors.
+    pub fn read_dir(&self, node: &Node) -> FsResult<Vec<(String, Kind)>> {
+        let children = self.children(&node.place()?)?;
+        Ok(children
+            .into_iter()
+            .map(|(n, d)| (n, if d { Kind::Dir } else { Kind::File }))
+            .collect())
+    }
+
+    /// `create-directory-at`: an empty directory for the rest of the session
+    /// (FS-02).
+    ///
+    /// # Errors
+    /// `read-only`, `exist`, `no-entry` for a missing parent.
+    pub fn mkdir_at(&mut self, base: &Node, arg: &str) -> FsResult<()> {
+        let place = resolve(&self.mounts, &base.place()?, arg)?;
+        let mount = self.writable(&place)?;
+        let Place::In { path, .. } = &place else {
+            unreachable!("writable places are in a mount")
+        };
+        if self.lookup(&place)?.is_some() {
+            return Err(FsError::new(
+                Errno::Exist,
+                format!("{} already exists", place.display(&self.mounts)),
+            ));
+        }
+        self.check_parent(mount, path)?;
+        self.dirs.insert((mount, path.clone()));
+        self.dirs_changed = true;
+        Ok(())
+    }
+
+    /// `remove-directory-at`: only empty directories can go.
+    ///
+    /// # Errors
+    /// `read-only`, `not-empty`, `not-directory`, `no-entry`.
+    pub fn rmdir_at(&mut self, base: &Node, arg: &str) -> FsResult<()> {
+        let place = resolve(&self.mounts, &base.place()?, arg)?;
+        let mount = self.writable(&place)?;
+        let shown = place.display(&self.mounts);
+        let Place::In { path, .. } = &place else {
+            unreachable!("writable places are in a mount")
+        };
+        match self.lookup(&place)? {
+            None => Err(FsError::not_found(&shown)),
+            Some(Found::File(_)) => Err(FsError::new(
+                Errno::NotDirectory,
+                format!("{shown} is not a directory"),
+            )),
+            Some(Found::Dir) if path == "/" => Err(FsError::new(
+                Errno::NotPermitted,
+                format!("{shown} is a mount"),
+            )),
+            Some(Found::Dir) if !self.children(&place)?.is_empty() => Err(FsError::new(
+                Errno::NotEmpty,
+                format!("{shown} is not empty"),
+            )),
+            Some(Found::Dir) => {
+                self.dirs.remove(&(mount, path.clone()));
+                self.dirs_changed = true;
+                Ok(())
+            }
+        }
+    }
+
+    /// `unlink-file-at`: deletes a memory (one `deleted` version, FS-06).
+    ///
+    /// # Errors
+    /// `read-only`, `is-directory`, `no-entry`.
+    pub fn unlink_at(&mut self, base: &Node, arg: &str) -> FsResult<()> {
+        let place = resolve(&self.mounts, &base.place()?, arg)?;
+        let mount = self.writable(&place)?;
+        let shown = place.display(&self.mounts);
+        let Place::In { path, .. } = place.clone() else {
+            unreachable!("writable places are in a mount")
+        };
+        match self.lookup(&place)? {
+            None => Err(FsError::not_found(&shown)),
+            Some(Found::Dir) => Err(FsError::new(
+                Errno::IsDirectory,
+                format!("{shown} is a directory"),
+            )),
+            Some(Found::File(_)) => {
+                self.overlay.insert((mount, path.clone()), Staged::Deleted);
+                self.ops.push(Op::Delete { mount, path });
+                Ok(())
+            }
+        }
+    }
+
+    /// `rename-at`: a file keeps its memory id; a directory moves every
+    /// memory below it (FS-06). Both ends must be writable (FS-04).
+    ///
+    /// # Errors
+    /// `read-only`, `cross-device` between mounts, `no-entry`, `exist`,
+    /// `is-directory`, `not-directory`, `not-empty`, `invalid`.
+    pub fn rename_at(&mut self, base: &Node, from: &str, to_base: &Node, to: &str) -> FsResult<()> {
+        let src = resolve(&self.mounts, &base.place()?, from)?;
+        let dst = resolve(&self.mounts, &to_base.place()?, to)?;
+        let mount = self.writable(&src)?;
+        if self.writable(&dst)? != mount {
+            return Err(FsError::new(
+                Errno::CrossDevice,
+                "cannot rename between mounts; copy and delete instead",
+            ));
+        }
+        let (Place::In { path: from, .. }, Place::In { path: to, .. }) = (&src, &dst) else {
+            unreachable!("writable places are in a mount")
+        };
+        if from == "/" || to == "/" {
+            return Err(FsError::new(
+                Errno::NotPermitted,
+                "a mount root cannot be renamed",
+            ));
+        }
+        if from == to {
+            return Ok(());
+        }
+        match (self.lookup(&src)?, self.lookup(&dst)?) {
+            (None, _) => Err(FsError::not_found(&src.display(&self.mounts))),
+            (Some(Found::File(_)), Some(Found::Dir)) => Err(FsError::new(
+                Errno::IsDirectory,
+                format!("{} is a directory", dst.display(&self.mounts)),
+            )),
+            (Some(Found::File(info)), existing) => {
+                if existing.is_none() {
+                    self.check_parent(mount, to)?;
+                } else {
+                    self.overlay.insert((mount, to.clone()), Staged::Deleted);
+                    self.ops.push(Op::Delete {
+                        mount,
+                        path: to.clone(),
+                    });
+                }
+                self.overlay.insert((mount, from.clone()), Staged::Deleted);
+                self.overlay.insert(
+                    (mount, to.clone()),
+                    Staged::File {
+                        content: info.content,
+                        base: info.base,
+                    },
+                );
+                self.ops.push(Op::Rename {
+                    mount,
+                    from: from.clone(),
+                    to: to.clone(),
+                });
+                Ok(())
+            }
+            (Some(Found::Dir), Some(Found::File(_))) => Err(FsError::new(
+                Errno::NotDirectory,
+                format!("{} is not a directory", dst.display(&self.mounts)),
+            )),
+            (Some(Found::Dir), existing) => {
+                if to.starts_with(&dir_prefix(from)) {
+                    return Err(FsError::new(
+                        Errno::Invalid,
+                        "cannot move a directory into itself",
+                    ));
+                }
+                if existing.is_some() && !self.children(&dst)?.is_empty() {
+                    return Err(FsError::new(
+                        Errno::NotEmpty,
+                        format!("{} is not empty", dst.display(&self.mounts)),
+                    ));
+                }
+                if existing.is_none() {
+                    self.check_parent(mount, to)?;
+                }
+                self.stage_dir_rename(mount, from.clone(), to.clone())
+            }
+        }
+    }
+
+    fn stage_dir_rename(&mut self, mount: usize, from: String, to: String) -> FsResult<()> {
+        let prefix = dir_prefix(&from);
+        let mut files = Vec::new();
+        self.walk_store(mount, &prefix, 0, &mut |item| {
+            files.push(item.path().to_owned());
+            true
+        })?;
+        let mut moved = false;
+        for path in files {
+            let place = Place::In {
+                mount,
+                path: path.clone(),
+            };
+            if let Some(Found::File(info)) = self.lookup(&place)? {
+                let new = format!("{to}{}", &path[from.len()..]);
+                self.overlay.insert((mount, path), Staged::Deleted);
+                self.overlay.insert(
+                    (mount, new),
+                    Staged::File {
+                        content: info.content,
+                        base: info.base,
+                    },
+                );
+                moved = true;
+            }
+        }
+        for (path, staged) in self.staged_under(mount, &prefix) {
+            if let Staged::File { content, base } = staged {
+                let new = format!("{to}{}", &path[from.len()..]);
+                self.overlay.insert((mount, path), Staged::Deleted);
+                self.overlay
+                    .insert((mount, new), Staged::File { content, base });
+                moved = true;
+            }
+        }
+        let dirs: Vec<_> = self
+            .dirs
+            .iter()
+            .filter(|(m, d)| *m == mount && (*d == from || d.starts_with(&prefix)))
+            .cloned()
+            .collect();
+        for (m, d) in dirs {
+            self.dirs.remove(&(m, d.clone()));
+            self.dirs.insert((m, format!("{to}{}", &d[from.len()..])));
+            self.dirs_changed = true;
+        }
+        if moved {
+            self.ops.push(Op::RenameDir { mount, from, to });
+        }
+        Ok(())
+    }
+
+    /// `set-size` on an open file.
+    ///
+    /// # Errors
+    /// `read-only` on a read-only mount, `bad-descriptor` when not open for
+    /// writing, `is-directory`, `file-too-large`.
+    pub fn set_size(&mut self, node: &Node, size: u64) -> FsResult<()> {
+        match node {
+            Node::File(f) => {
+                let mut f = f.lock().expect("file lock");
+                self.writable(&Place::In {
+                    mount: f.mount,
+                    path: f.path.clone(),
+                })?;
+                f.set_size(size)
+            }
+            other => {
+                self.writable(&other.place()?)?;
+                Err(FsError::new(
+                    Errno::IsDirectory,
+                    "cannot set the size of a directory",
+                ))
+            }
+        }
+    }
+
+    /// `set-times` / `set-times-at`: refused on read-only mounts; otherwise
+    /// accepted and ignored, since times come from the store's versions.
+    ///
+    /// # Errors
+    /// `read-only`, `no-entry`.
+    pub fn set_times_at(&mut self, base: &Node, arg: Option<&str>) -> FsResult<()> {
+        let place = match (base, arg) {
+            (Node::File(f), None) => {
+                let f = f.lock().expect("file lock");
+                Place::In {
+                    mount: f.mount,
+                    path: f.path.clone(),
+                }
+            }
+            (node, None) => node.place()?,
+            (node, Some(arg)) => resolve(&self.mounts, &node.place()?, arg)?,
+        };
+        self.writable(&place)?;
+        self.stat_place(&place).map(|_| ())
+    }
+
+    /// `symlink-at`, `link-at`: memory stores have no links (FS-07); on a
+    /// read-only mount the answer is `read-only` (FS-04).
+    ///
+    /// # Errors
+    /// Always: `read-only` or `not-permitted`.
+    pub fn link_at(&mut self, base: &Node, arg: &str) -> FsResult<()> {
+        let place = resolve(&self.mounts, &base.place()?, arg)?;
+        self.writable(&place)?;
+        Err(FsError::new(
+            Errno::NotPermitted,
+            "memory stores have no symbolic or hard links",
+        ))
+    }
+
+    /// Closes a file: stages its buffer if it changed (FS-05).
+    pub fn close(&mut self, file: &FileRef) {
+        self.stage_file(file, true);
+    }
+
+    /// `sync`/`sync-data`: stages the buffer now; the file stays open.
+    pub fn sync(&mut self, file: &FileRef) {
+        self.stage_file(file, false);
+    }
+
+    fn stage_file(&mut self, file: &FileRef, closing: bool) {
+        let mut f = file.lock().expect("file lock");
+        if f.closed {
+            return;
+        }
+        f.closed = closing;
+        if !f.dirty || f.failed {
+            return;
+        }
+        f.dirty = false;
+        let Ok(content) = String::from_utf8(f.data.clone()) else {
+            f.failed = true;
+            f.shared.note(format!(
+                "{}: content is not valid UTF-8 text; memories hold UTF-8 only, so this file was not committed",
+                f.shown
+            ));
+            return;
+        };
+        let (mount, path, base) = (f.mount, f.path.clone(), f.base.clone());
+        drop(f);
+        self.stage_write(mount, path, content, base);
+    }
+
+    /// Stages a write; consecutive writes of one file become one version.
+    fn stage_write(
+        &mut self,
+        mount: usize,
+        path: String,
+        content: String,
+        base: Option<super::Base>,
+    ) {
+        self.overlay.insert(
+            (mount, path.clone()),
+            Staged::File {
+                content: content.clone(),
+                base: base.clone(),
+            },
+        );
+        if let Some(Op::Write {
+            mount: m,
+            path: p,
+            content: c,
+            ..
+        }) = self.ops.last_mut()
+        {
+            if *m == mount && *p == path {
+                *c = content;
+                return;
+            }
+        }
+        self.ops.push(Op::Write {
+            mount,
+            path,
+            content,
+            base,
+        });
+    }
+
+    /// `metadata-hash`: stable per path of a mount, so it survives writes
+    /// (wasi-libc uses it as the inode number).
+    pub fn metadata_hash(&self, node: &Node) -> (u64, u64) {
+        match node {
+            Node::Root => hash_of(&("root", 0usize, "/")),
+            Node::Dir { mount, path } => hash_of(&("dir", *mount, path.as_str())),
+            Node::File(f) => {
+                let f = f.lock().expect("file lock");
+                hash_of(&("file", f.mount, f.path.as_str()))
+            }
+        }
+    }
+
+    /// `metadata-hash-at`.
+    ///
+    /// # Errors
+    /// As [`Vfs::stat_at`].
+    pub fn metadata_hash_at(&self, base: &Node, arg: &str) -> FsResult<(u64, u64)> {
+        let place = resolve(&self.mounts, &base.place()?, arg)?;
+        let kind = self.stat_place(&place)?.kind;
+        Ok(match place {
+            Place::Root => hash_of(&("root", 0usize, "/")),
+            Place::In { mount, path } if kind == Kind::Dir => {
+                hash_of(&("dir", mount, path.as_str()))
+            }
+            Place::In { mount, path } => hash_of(&("file", mount, path.as_str())),
+        })
+    }
+}
+
+fn hash_of(value: &impl Hash) -> (u64, u64) {
+    let mut a = DefaultHasher::new();
+    value.hash(&mut a);
+    let lower = a.finish();
+    lower.hash(&mut a);
+    (lower, a.finish())
+}

@@ -1,0 +1,217 @@
+//! Reading the tree: what exists at a path and what a directory lists, as
+//! the store's heads overlaid with this call's staged changes and the
+//! session's empty directories (FS-02, FS-03).
+//!
+//! Must not mutate anything. Directories are path prefixes: one exists when
+//! any memory lives below it.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use super::resolve::dir_prefix;
+use super::{Base, FsError, FsResult, Kind, Place, Staged, Stat, Vfs};
+use crate::store::{MemoryListItem, MemoryQuery, Timestamp};
+
+/// A file as found by [`Vfs::lookup`].
+#[derive(Debug, Clone)]
+pub(super) struct FileInfo {
+    pub content: String,
+    pub base: Option<Base>,
+    pub created: Option<Timestamp>,
+    pub updated: Option<Timestamp>,
+}
+
+/// What a path is.
+#[derive(Debug, Clone)]
+pub(super) enum Found {
+    File(FileInfo),
+    Dir,
+}
+
+/// Page size when walking a store's listing.
+const LIST_PAGE: usize = 100;
+
+impl Vfs {
+    /// What exists at `place`, if anything.
+    pub(super) fn lookup(&self, place: &Place) -> FsResult<Option<Found>> {
+        let Place::In { mount, path } = place else {
+            return Ok(Some(Found::Dir));
+        };
+        if path == "/" {
+            return Ok(Some(Found::Dir));
+        }
+        if let Some(file) = self.file_at(*mount, path)? {
+            return Ok(Some(Found::File(file)));
+        }
+        Ok(self.dir_exists(*mount, path)?.then_some(Found::Dir))
+    }
+
+    fn file_at(&self, mount: usize, path: &str) -> FsResult<Option<FileInfo>> {
+        match self.overlay.get(&(mount, path.to_owned())) {
+            Some(Staged::File { content, base }) => {
+                return Ok(Some(FileInfo {
+                    content: content.clone(),
+                    base: base.clone(),
+                    created: None,
+                    updated: None,
+                }));
+            }
+            Some(Staged::Deleted) => return Ok(None),
+            None => {}
+        }
+        let memory = self
+            .engine
+            .memory_at(self.store_id(mount), path)
+            .map_err(|e| FsError::store(&e))?;
+        Ok(memory.map(|m| {
+            let content = m.content.unwrap_or_default();
+            FileInfo {
+                base: Some(Base {
+                    content: content.clone(),
+                    sha: m.content_sha256,
+                    version_id: m.memory_version_id,
+                }),
+                content,
+                created: Some(m.created_at),
+                updated: Some(m.updated_at),
+            }
+        }))
+    }
+
+    /// Whether `dir` (not `/`) is a directory: a session directory, or the
+    /// prefix of a staged or stored memory that this call has not deleted.
+    fn dir_exists(&self, mount: usize, dir: &str) -> FsResult<bool> {
+        if self.dirs.contains(&(mount, dir.to_owned())) {
+            return Ok(true);
+        }
+        let prefix = dir_prefix(dir);
+        let staged = self.staged_under(mount, &prefix);
+        if staged.iter().any(|(_, s)| matches!(s, Staged::File { .. })) {
+            return Ok(true);
+        }
+        let mut found = false;
+        self.walk_store(mount, &prefix, 0, &mut |item| {
+            let live = !matches!(
+                self.overlay.get(&(mount, item.path().to_owned())),
+                Some(Staged::Deleted)
+            );
+            found |= live;
+            !live
+        })?;
+        Ok(found)
+    }
+
+    /// Staged entries whose path starts with `prefix`.
+    pub(super) fn staged_under(&self, mount: usize, prefix: &str) -> Vec<(String, Staged)> {
+        self.overlay
+            .range((
+                Bound::Included((mount, prefix.to_owned())),
+                Bound::Unbounded,
+            ))
+            .take_while(|((m, p), _)| *m == mount && p.starts_with(prefix))
+            .map(|((_, p), s)| (p.clone(), s.clone()))
+            .collect()
+    }
+
+    /// Calls `f` on the store's items under `prefix` in path order (rolled up
+    /// below `depth` when non-zero) until it returns false.
+    pub(super) fn walk_store(
+        &self,
+        mount: usize,
+        prefix: &str,
+        depth: usize,
+        f: &mut dyn FnMut(&MemoryListItem) -> bool,
+    ) -> FsResult<()> {
+        let mut query = MemoryQuery {
+            path_prefix: Some(prefix.to_owned()),
+            depth,
+            limit: LIST_PAGE,
+            ..MemoryQuery::default()
+        };
+        loop {
+            let page = self
+                .engine
+                .list_memories(self.store_id(mount), &query)
+                .map_err(|e| FsError::store(&e))?;
+            for item in &page.data {
+                if !f(item) {
+                    return Ok(());
+                }
+            }
+            match page.next_page {
+                Some(next) => query.page = Some(next),
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// The entries of a directory: name → is a directory, in name order.
+    pub(super) fn children(&self, place: &Place) -> FsResult<BTreeMap<String, bool>> {
+        let mut out = BTreeMap::new();
+        let Place::In { mount, path } = place else {
+            for m in self.mounts.mounts() {
+                out.insert(m.slug.clone(), true);
+            }
+            return Ok(out);
+        };
+        let (mount, prefix) = (*mount, dir_prefix(path));
+        let mut store_dirs = Vec::new();
+        self.walk_store(mount, &prefix, 1, &mut |item| {
+            let rest = &item.path()[prefix.len()..];
+            match item {
+                MemoryListItem::Prefix(_) => store_dirs.push(rest.trim_end_matches('/').to_owned()),
+                MemoryListItem::Memory(_) => {
+                    if !matches!(
+                        self.overlay.get(&(mount, item.path().to_owned())),
+                        Some(Staged::Deleted)
+                    ) {
+                        out.insert(rest.to_owned(), false);
+                    }
+                }
+            }
+            true
+        })?;
+        for dir in store_dirs {
+            if self.dir_exists(mount, &format!("{prefix}{dir}"))? {
+                out.insert(dir, true);
+            }
+        }
+        for (p, staged) in self.staged_under(mount, &prefix) {
+            let rest = &p[prefix.len()..];
+            match (rest.split_once('/'), staged) {
+                (Some((dir, _)), Staged::File { .. }) => {
+                    out.insert(dir.to_owned(), true);
+                }
+                (None, Staged::File { .. }) => {
+                    out.insert(rest.to_owned(), false);
+                }
+                _ => {}
+            }
+        }
+        for (m, d) in &self.dirs {
+            if let Some(rest) = d.strip_prefix(&prefix).filter(|_| *m == mount) {
+                out.insert(rest.split('/').next().unwrap_or(rest).to_owned(), true);
+            }
+        }
+        Ok(out)
+    }
+
+    /// `stat` of a path (FS-03).
+    pub(super) fn stat_place(&self, place: &Place) -> FsResult<Stat> {
+        match self.lookup(place)? {
+            Some(Found::File(f)) => Ok(Stat {
+                kind: Kind::File,
+                size: f.content.len() as u64,
+                created: f.created,
+                updated: f.updated,
+            }),
+            Some(Found::Dir) => Ok(Stat {
+                kind: Kind::Dir,
+                size: 0,
+                created: None,
+                updated: None,
+            }),
+            None => Err(FsError::not_found(&place.display(&self.mounts))),
+        }
+    }
+}
