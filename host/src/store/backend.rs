@@ -5,7 +5,11 @@
 //! handling and commit batching stay behind these traits, so a PostgreSQL
 //! backend implements the same three traits and passes the same tests.
 
+mod sessions;
+
 use std::any::Any;
+
+pub use sessions::{SessionReadTx, SessionWriteTx};
 use std::ops::Bound;
 
 use crate::store::chain::{ChainRow, Hash};
@@ -133,7 +137,7 @@ pub struct PathRange<'a> {
 }
 
 /// Queries available inside any transaction.
-pub trait ReadTx {
+pub trait ReadTx: SessionReadTx {
     /// A store by id.
     fn store(&mut self, id: &str) -> Result<Option<StoreRow>>;
 
@@ -181,7 +185,7 @@ pub trait ReadTx {
 }
 
 /// Changes available inside a write transaction.
-pub trait WriteTx: ReadTx {
+pub trait WriteTx: ReadTx + SessionWriteTx {
     /// Inserts a new store with an empty chain.
     fn insert_store(&mut self, store: &MemoryStore) -> Result<()>;
 

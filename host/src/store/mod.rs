@@ -16,6 +16,7 @@ pub mod model;
 pub mod path;
 pub mod sqlite;
 
+pub use engine::sessions;
 pub use engine::{Engine, content_sha256};
 pub use error::{ErrorKind, Result, StoreError};
 pub use limits::EngineConfig;

@@ -32,7 +32,10 @@ impl Vfs {
     /// Ends the call. When `ok`, stages files still open and applies every
     /// staged operation in order; otherwise discards everything (TOOL-02).
     pub fn finish(mut self, ok: bool) -> CallOutcome {
-        let mut out = CallOutcome::default();
+        let mut out = CallOutcome {
+            changes: std::mem::take(&mut self.direct),
+            ..CallOutcome::default()
+        };
         if !ok {
             return out;
         }

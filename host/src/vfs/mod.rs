@@ -157,6 +157,7 @@ pub struct Vfs {
     dirs_changed: bool,
     open: Vec<Weak<Mutex<OpenFile>>>,
     shared: Arc<CallShared>,
+    direct: Vec<crate::store::Change>,
 }
 
 impl std::fmt::Debug for Vfs {
@@ -187,6 +188,7 @@ impl Vfs {
             dirs_changed: false,
             open: Vec::new(),
             shared: Arc::default(),
+            direct: Vec::new(),
         }
     }
 
@@ -208,6 +210,12 @@ impl Vfs {
     /// Call-wide notes and budgets.
     pub fn shared(&self) -> &Arc<CallShared> {
         &self.shared
+    }
+
+    /// Records a version committed directly through the `store` interface;
+    /// it is reported even when the call fails, since it is already durable.
+    pub fn record_direct(&mut self, change: crate::store::Change) {
+        self.direct.push(change);
     }
 
     /// The preopens: `/mnt/memory` and each mount (FS-01).

@@ -5,7 +5,7 @@
 //! the table from the session record and the stores' archive state.
 
 /// The read-only directory that lists the mounts (FS-01).
-pub const MOUNT_ROOT: &str = "/mnt/memory";
+pub use crate::store::sessions::MOUNT_ROOT;
 
 /// One attached store as a directory of the sandbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,41 +64,7 @@ impl MountTable {
     }
 }
 
-/// SES-02: the store name lowercased, every run of non-alphanumeric
-/// characters turned into one `-`, trimmed of `-`; `store` when nothing is left.
-pub fn slugify(name: &str) -> String {
-    let mut slug = String::with_capacity(name.len());
-    for c in name.chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
-            slug.push(c);
-        } else if !slug.ends_with('-') {
-            slug.push('-');
-        }
-    }
-    let slug = slug.trim_matches('-');
-    if slug.is_empty() {
-        "store".to_owned()
-    } else {
-        slug.to_owned()
-    }
-}
-
-/// SES-02: slugs for these store names in order, distinct and deterministic:
-/// a repeated slug gets `-2`, `-3`, … (skipping any already taken).
-pub fn unique_slugs<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    let mut taken: Vec<String> = Vec::new();
-    for name in names {
-        let base = slugify(name);
-        let mut slug = base.clone();
-        let mut n = 2;
-        while taken.contains(&slug) {
-            slug = format!("{base}-{n}");
-            n += 1;
-        }
-        taken.push(slug);
-    }
-    taken
-}
+pub use crate::store::sessions::{slugify, unique_slugs};
 
 #[cfg(test)]
 mod tests {

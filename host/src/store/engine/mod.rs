@@ -9,6 +9,7 @@
 
 mod history;
 mod memories;
+pub mod sessions;
 mod stores;
 
 use std::path::Path;

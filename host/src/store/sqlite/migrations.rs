@@ -8,8 +8,13 @@ use crate::store::error::{Result, StoreError};
 
 /// The migrations, in order; migration `n` (1-based) is `MIGRATIONS[n - 1]`.
 /// Never edit a released one: add the next.
-pub const MIGRATIONS: &[(&str, &str)] =
-    &[("0001_initial", include_str!("migrations/0001_initial.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_initial", include_str!("migrations/0001_initial.sql")),
+    (
+        "0002_sessions",
+        include_str!("migrations/0002_sessions.sql"),
+    ),
+];
 
 /// Brings the schema up to date; safe when several processes open the same
 /// file at once (the check and the migration share one write transaction).

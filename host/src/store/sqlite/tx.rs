@@ -4,6 +4,7 @@
 //! string with `?` parameters; no input is ever formatted into SQL (SEC-04).
 
 mod read;
+mod sessions;
 mod write;
 
 use chrono::DateTime;

@@ -1,0 +1,198 @@
+//! The wasmtime engine of the sandbox: pooling allocator, fuel, epoch
+//! interruption driven by a ticker thread, the linker (WASI 0.2 from
+//! wasmtime-wasi minus filesystem and sockets, plus memstore's filesystem and
+//! `store` interface), and compiled components cached in memory and on disk
+//! under a name keyed by engine and component hash.
+//!
+//! Must not run guests: `runner` does. No host directory, network or
+//! environment is ever linked or configured here.
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, HasData, InstancePre, Linker, ResourceTable};
+use wasmtime::{Config, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime_wasi::WasiView;
+
+use super::error::SandboxError;
+use super::filesystem::{FsView, HasFs};
+use super::limits::{EPOCH_TICK, Limits};
+use super::runner::CallState;
+
+/// The compiled engine, linker and component cache.
+pub(crate) struct WasmEngine {
+    pub engine: wasmtime::Engine,
+    linker: Linker<CallState>,
+    cache_dir: Option<PathBuf>,
+    loaded: Mutex<HashMap<String, InstancePre<CallState>>>,
+    ticker_stop: Arc<AtomicBool>,
+}
+
+impl Drop for WasmEngine {
+    fn drop(&mut self) {
+        self.ticker_stop.store(true, Ordering::Relaxed);
+    }
+}
+
+struct HasTable;
+
+impl HasData for HasTable {
+    type Data<'a> = &'a mut ResourceTable;
+}
+
+fn fs_view(s: &mut CallState) -> FsView<'_> {
+    FsView {
+        vfs: &mut s.vfs,
+        table: &mut s.table,
+    }
+}
+
+impl WasmEngine {
+    /// Builds the engine and starts its epoch ticker.
+    pub fn new(limits: &Limits, cache_dir: Option<PathBuf>) -> Result<Self, SandboxError> {
+        let engine = wasmtime::Engine::new(&config(limits)).map_err(SandboxError::Wasmtime)?;
+        let linker = linker(&engine).map_err(SandboxError::Wasmtime)?;
+        let ticker_stop = Arc::new(AtomicBool::new(false));
+        let (stop, ticking) = (ticker_stop.clone(), engine.weak());
+        std::thread::Builder::new()
+            .name("memstore-epoch".into())
+            .spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    match ticking.upgrade() {
+                        Some(e) => e.increment_epoch(),
+                        None => return,
+                    }
+                }
+            })
+            .map_err(|e| SandboxError::Cache {
+                path: "epoch thread".into(),
+                source: e,
+            })?;
+        Ok(Self {
+            engine,
+            linker,
+            cache_dir,
+            loaded: Mutex::default(),
+            ticker_stop,
+        })
+    }
+
+    /// The pre-linked component for these bytes: from memory, from the disk
+    /// cache, or compiled (and then cached).
+    pub fn load(&self, wasm: &[u8]) -> Result<InstancePre<CallState>, SandboxError> {
+        let key = hex::encode(Sha256::digest(wasm));
+        if let Some(pre) = self.loaded.lock().expect("cache lock").get(&key) {
+            return Ok(pre.clone());
+        }
+        let component = self.compile(&key, wasm)?;
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(SandboxError::Component)?;
+        self.loaded
+            .lock()
+            .expect("cache lock")
+            .insert(key, pre.clone());
+        Ok(pre)
+    }
+
+    fn compile(&self, key: &str, wasm: &[u8]) -> Result<Component, SandboxError> {
+        let Some(dir) = &self.cache_dir else {
+            return Component::new(&self.engine, wasm).map_err(SandboxError::Component);
+        };
+        let mut h = DefaultHasher::new();
+        self.engine.precompile_compatibility_hash().hash(&mut h);
+        let file = dir.join(format!("{key}-{:016x}.cwasm", h.finish()));
+        if file.exists() {
+            // SAFETY: the file was written by `Component::serialize` of an
+            // engine with the same compatibility hash (it is in the name), in
+            // a directory only this program writes.
+            if let Ok(c) = unsafe { Component::deserialize_file(&self.engine, &file) } {
+                return Ok(c);
+            }
+        }
+        let component = Component::new(&self.engine, wasm).map_err(SandboxError::Component)?;
+        if let Ok(bytes) = component.serialize() {
+            store_atomically(dir, &file, &bytes)?;
+        }
+        Ok(component)
+    }
+}
+
+fn store_atomically(dir: &Path, file: &Path, bytes: &[u8]) -> Result<(), SandboxError> {
+    let err = |source| SandboxError::Cache {
+        path: file.display().to_string(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(err)?;
+    let tmp = file.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, bytes).map_err(err)?;
+    std::fs::rename(&tmp, file).map_err(err)
+}
+
+fn config(limits: &Limits) -> Config {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    config.consume_fuel(true);
+    config.epoch_interruption(true);
+    let n = limits.pool_instances;
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(n)
+        .total_core_instances(n * 8)
+        .total_memories(n * 2)
+        .total_tables(n * 8)
+        .max_memories_per_component(4)
+        .max_tables_per_component(16)
+        .max_core_instances_per_component(16)
+        .max_memory_size(limits.memory_bytes);
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    config
+}
+
+/// WASI 0.2 without `wasi:filesystem` (ours instead) and without sockets.
+fn linker(engine: &wasmtime::Engine) -> wasmtime::Result<Linker<CallState>> {
+    use wasmtime_wasi::cli::WasiCli;
+    use wasmtime_wasi::clocks::WasiClocks;
+    use wasmtime_wasi::p2::bindings::{cli, clocks, random, sync};
+    use wasmtime_wasi::random::WasiRandom;
+
+    let mut linker = Linker::new(engine);
+    let l = &mut linker;
+    wasmtime_wasi_io::bindings::wasi::io::error::add_to_linker::<CallState, HasTable>(l, |t| {
+        &mut t.table
+    })?;
+    sync::io::poll::add_to_linker::<CallState, HasTable>(l, |t| &mut t.table)?;
+    sync::io::streams::add_to_linker::<CallState, HasTable>(l, |t| &mut t.table)?;
+    clocks::wall_clock::add_to_linker::<CallState, WasiClocks>(l, |t| {
+        wasmtime_wasi::clocks::WasiClocksView::clocks(t)
+    })?;
+    clocks::monotonic_clock::add_to_linker::<CallState, WasiClocks>(l, |t| {
+        wasmtime_wasi::clocks::WasiClocksView::clocks(t)
+    })?;
+    random::random::add_to_linker::<CallState, WasiRandom>(l, |t| t.ctx().ctx.random())?;
+    random::insecure::add_to_linker::<CallState, WasiRandom>(l, |t| t.ctx().ctx.random())?;
+    random::insecure_seed::add_to_linker::<CallState, WasiRandom>(l, |t| t.ctx().ctx.random())?;
+    cli::exit::add_to_linker::<CallState, WasiCli>(l, cli_view)?;
+    cli::environment::add_to_linker::<CallState, WasiCli>(l, cli_view)?;
+    cli::stdin::add_to_linker::<CallState, WasiCli>(l, cli_view)?;
+    cli::stdout::add_to_linker::<CallState, WasiCli>(l, cli_view)?;
+    cli::stderr::add_to_linker::<CallState, WasiCli>(l, cli_view)?;
+    cli::terminal_input::add_to_linker::<CallState, WasiCli>(l, cli_view)?;
+    cli::terminal_output::add_to_linker::<CallState, WasiCli>(l, cli_view)?;
+    cli::terminal_stdin::add_to_linker::<CallState, WasiCli>(l, cli_view)?;
+    cli::terminal_stdout::add_to_linker::<CallState, WasiCli>(l, cli_view)?;
+    cli::terminal_stderr::add_to_linker::<CallState, WasiCli>(l, cli_view)?;
+    super::bindings::types::add_to_linker::<CallState, HasFs>(l, fs_view)?;
+    super::bindings::preopens::add_to_linker::<CallState, HasFs>(l, fs_view)?;
+    super::bindings::store_iface::add_to_linker::<CallState, HasFs>(l, fs_view)?;
+    Ok(linker)
+}
+
+fn cli_view(t: &mut CallState) -> wasmtime_wasi::cli::WasiCliCtxView<'_> {
+    wasmtime_wasi::cli::WasiCliView::cli(t)
+}

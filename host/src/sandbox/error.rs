@@ -1,0 +1,53 @@
+//! `SandboxError`: how a sandbox call fails before or around the guest.
+//!
+//! A guest that traps, loops or exceeds a limit is not an error here: that
+//! is a tool result with `is_error: true`. These are the host's failures.
+
+use crate::store::StoreError;
+
+/// Errors of the sandbox layer.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    /// The store engine failed or refused.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No session with this id.
+    #[error("session {0} not found")]
+    SessionNotFound(String),
+    /// The session has ended and takes no more tool calls.
+    #[error("session {0} has ended")]
+    SessionEnded(String),
+    /// A request was wrong (attachments, tool name, input).
+    #[error("invalid {field}: {reason}")]
+    Invalid {
+        /// What was wrong.
+        field: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// The component could not be compiled or linked.
+    #[error("cannot load component: {0:#}")]
+    Component(wasmtime::Error),
+    /// wasmtime failed outside the guest's control.
+    #[error("wasmtime: {0:#}")]
+    Wasmtime(wasmtime::Error),
+    /// The component cache directory failed.
+    #[error("component cache {path}: {source}")]
+    Cache {
+        /// The file or directory.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl SandboxError {
+    /// Shorthand for [`SandboxError::Invalid`].
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Self::Invalid {
+            field,
+            reason: reason.into(),
+        }
+    }
+}

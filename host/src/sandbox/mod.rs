@@ -1,0 +1,331 @@
+//! The sandbox: agents' file tools run as WebAssembly components under
+//! wasmtime, with every attached store mounted under `/mnt/memory/<slug>`
+//! (SES, FS, TOOL; SEC-02..04).
+//!
+//! [`Sandbox`] is the library entry point for the CLI and the HTTP API:
+//! sessions, tool calls of the built-in tools component, and third-party
+//! WASI 0.2 command components (TOOL-07). It knows nothing of HTTP. It never
+//! spawns a host process, preopens a host directory, or passes the host's
+//! environment or network to a guest.
+
+mod bindings;
+mod engine;
+pub mod error;
+mod filesystem;
+pub mod limits;
+mod output;
+mod preopens;
+pub mod prompt;
+mod runner;
+mod store_iface;
+mod streams;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+pub use error::SandboxError;
+pub use limits::Limits;
+pub use runner::Execution;
+
+use crate::store::sessions::{Access, NewSession, Session, SessionEvent};
+use crate::store::{Actor, Change, Engine};
+use crate::vfs::{Mount, MountTable};
+use engine::WasmEngine;
+use runner::CallSpec;
+
+/// The built-in tools component (`guest/`, bin `memstore-tools`), built by
+/// `host/build.rs` for `wasm32-wasip2`.
+pub const TOOLS_WASM: &[u8] = include_bytes!(env!("MEMSTORE_TOOLS_WASM"));
+
+/// The built-in tools (TOOL-03, TOOL-04).
+pub const TOOLS: &[&str] = &["read", "write", "edit", "glob", "grep", "memory", "bash"];
+
+/// Marker appended to output cut at the limit.
+pub const TRUNCATED_MARKER: &str = "\n[output truncated: limit reached]";
+
+/// How a [`Sandbox`] is set up.
+#[derive(Debug, Clone, Default)]
+pub struct SandboxConfig {
+    /// Per-call limits.
+    pub limits: Limits,
+    /// Where compiled components are cached across processes; `None`
+    /// compiles in memory only.
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl SandboxConfig {
+    /// The default cache directory: `$MEMSTORE_CACHE_DIR`, else
+    /// `$XDG_CACHE_HOME/memstore/components`, else `~/.cache/memstore/components`.
+    pub fn default_cache_dir() -> Option<PathBuf> {
+        let env = |k| {
+            std::env::var_os(k)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        env("MEMSTORE_CACHE_DIR")
+            .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("memstore/components")))
+            .or_else(|| env("HOME").map(|d| d.join(".cache/memstore/components")))
+    }
+}
+
+/// The result of a tool call (TOOL-01).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolResult {
+    /// The text for the agent.
+    pub content: String,
+    /// Whether the call failed.
+    pub is_error: bool,
+    /// Versions the call created.
+    pub changes: Vec<Change>,
+}
+
+/// What the built-in tools print on stdout.
+#[derive(Deserialize)]
+struct GuestAnswer {
+    content: String,
+    #[serde(default)]
+    is_error: bool,
+}
+
+/// The wasmtime engine plus the store: create sessions, run tool calls.
+/// Share one per process (it is `Sync`); each call gets a fresh instance.
+pub struct Sandbox {
+    store: Engine,
+    wasm: WasmEngine,
+    limits: Limits,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("limits", &self.limits)
+            .finish()
+    }
+}
+
+impl Sandbox {
+    /// Builds the engine (pooling allocator, epoch ticker) over `store`.
+    ///
+    /// # Errors
+    /// wasmtime cannot be configured on this host.
+    pub fn new(store: Engine, config: SandboxConfig) -> Result<Self, SandboxError> {
+        let wasm = WasmEngine::new(&config.limits, config.cache_dir)?;
+        Ok(Self {
+            store,
+            wasm,
+            limits: config.limits,
+        })
+    }
+
+    /// The store engine.
+    pub fn store(&self) -> &Engine {
+        &self.store
+    }
+
+    /// Compiles (or loads from cache) a component ahead of its first call.
+    ///
+    /// # Errors
+    /// The bytes are not a component this sandbox can link.
+    pub fn preload(&self, wasm: &[u8]) -> Result<(), SandboxError> {
+        self.wasm.load(wasm).map(|_| ())
+    }
+
+    /// Creates a session (SES-01, SES-02).
+    ///
+    /// # Errors
+    /// Store errors: unknown or archived stores, too many attachments.
+    pub fn create_session(&self, new: NewSession) -> Result<Session, SandboxError> {
+        Ok(self.store.create_session(new)?)
+    }
+
+    /// A session by id.
+    ///
+    /// # Errors
+    /// [`SandboxError::SessionNotFound`].
+    pub fn session(&self, id: &str) -> Result<Session, SandboxError> {
+        self.store
+            .session(id)?
+            .ok_or_else(|| SandboxError::SessionNotFound(id.to_owned()))
+    }
+
+    /// Ends a session; later tool calls are refused.
+    ///
+    /// # Errors
+    /// [`SandboxError::SessionNotFound`].
+    pub fn end_session(&self, id: &str) -> Result<Session, SandboxError> {
+        self.store
+            .end_session(id)?
+            .ok_or_else(|| SandboxError::SessionNotFound(id.to_owned()))
+    }
+
+    /// The session's tool-call log (SES-04).
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn events(&self, id: &str) -> Result<Vec<SessionEvent>, SandboxError> {
+        Ok(self.store.session_events(id)?)
+    }
+
+    /// The system-prompt section of a session (SES-03).
+    ///
+    /// # Errors
+    /// [`SandboxError::SessionNotFound`].
+    pub fn system_prompt(&self, id: &str) -> Result<String, SandboxError> {
+        Ok(prompt::render(&self.session(id)?))
+    }
+
+    /// Runs a built-in tool with its JSON input (TOOL-01, TOOL-03, TOOL-04).
+    /// A failing tool is a result with `is_error`, not an `Err`.
+    ///
+    /// # Errors
+    /// Unknown session or tool, an ended session, host failures.
+    pub fn tool_call(
+        &self,
+        session_id: &str,
+        tool: &str,
+        input: &str,
+    ) -> Result<ToolResult, SandboxError> {
+        if !TOOLS.contains(&tool) {
+            return Err(SandboxError::invalid(
+                "tool",
+                format!("unknown tool {tool:?}; the tools are {}", TOOLS.join(", ")),
+            ));
+        }
+        let session = self.live_session(session_id)?;
+        let argv = ["memstore-tools", tool, input].map(str::to_owned);
+        let exec = self.execute(&session, TOOLS_WASM, &argv)?;
+        let result = tool_result(&exec);
+        self.store
+            .record_tool_call(session_id, tool, result.is_error, result.changes.clone())?;
+        Ok(result)
+    }
+
+    /// Runs any WASI 0.2 command component under the session's mounts and
+    /// limits (TOOL-07); `args` become its `argv[1..]`. Its writes are
+    /// committed only when it exits 0 without trapping.
+    ///
+    /// # Errors
+    /// Unknown or ended session, a component that cannot be linked.
+    pub fn run_component(
+        &self,
+        session_id: &str,
+        wasm: &[u8],
+        args: &[String],
+    ) -> Result<Execution, SandboxError> {
+        let session = self.live_session(session_id)?;
+        let mut argv = vec!["tool".to_owned()];
+        argv.extend(args.iter().cloned());
+        let exec = self.execute(&session, wasm, &argv)?;
+        let failed = exec.failure.is_some() || exec.exit_code != 0 || exec.outcome.failed;
+        self.store
+            .record_tool_call(session_id, "run", failed, exec.outcome.changes.clone())?;
+        Ok(exec)
+    }
+
+    fn live_session(&self, id: &str) -> Result<Session, SandboxError> {
+        let session = self.session(id)?;
+        if session.ended_at.is_some() {
+            return Err(SandboxError::SessionEnded(id.to_owned()));
+        }
+        Ok(session)
+    }
+
+    fn execute(
+        &self,
+        session: &Session,
+        wasm: &[u8],
+        argv: &[String],
+    ) -> Result<Execution, SandboxError> {
+        let pre = self.wasm.load(wasm)?;
+        let mounts = self.mounts(session)?;
+        let env: Vec<(String, String)> = mounts
+            .mounts()
+            .iter()
+            .find(|m| m.writable)
+            .map(|m| vec![("MEMSTORE_MEMORY_ROOT".to_owned(), m.path())])
+            .unwrap_or_default();
+        let dirs: BTreeSet<_> = self.store.session_dirs(&session.id)?.into_iter().collect();
+        let exec = runner::run(
+            &self.wasm.engine,
+            CallSpec {
+                pre: &pre,
+                store: &self.store,
+                mounts,
+                actor: Actor::Session {
+                    session_id: session.id.clone(),
+                },
+                dirs,
+                argv,
+                env: &env,
+                limits: &self.limits,
+            },
+        )?;
+        if let Some(dirs) = &exec.outcome.dirs {
+            self.store
+                .set_session_dirs(&session.id, dirs.iter().cloned().collect())?;
+        }
+        Ok(exec)
+    }
+
+    /// The mount table as of now: archived stores are read-only (STORE-03).
+    fn mounts(&self, session: &Session) -> Result<MountTable, SandboxError> {
+        let mut mounts = Vec::with_capacity(session.resources.len());
+        for r in &session.resources {
+            let archived = self
+                .store
+                .store(&r.memory_store_id)
+                .map_or(true, |s| s.is_archived());
+            mounts.push(Mount {
+                slug: r.slug().to_owned(),
+                store_id: r.memory_store_id.clone(),
+                name: r.name.clone(),
+                writable: r.access == Access::ReadWrite && !archived,
+            });
+        }
+        Ok(MountTable::new(mounts))
+    }
+}
+
+/// The tool result of a built-in tool's execution: its JSON answer, plus
+/// what the filesystem noted, or the failure.
+fn tool_result(exec: &Execution) -> ToolResult {
+    let changes = exec.outcome.changes.clone();
+    if let Some(failure) = &exec.failure {
+        return ToolResult {
+            content: failure.clone(),
+            is_error: true,
+            changes,
+        };
+    }
+    let stdout = String::from_utf8_lossy(&exec.stdout);
+    let (mut content, mut is_error) = match serde_json::from_str::<GuestAnswer>(stdout.trim()) {
+        Ok(a) if exec.exit_code == 0 => (a.content, a.is_error),
+        _ => {
+            let stderr = String::from_utf8_lossy(&exec.stderr);
+            (
+                format!(
+                    "the tool failed (exit code {}): {}{}",
+                    exec.exit_code,
+                    stdout.trim(),
+                    stderr.trim()
+                ),
+                true,
+            )
+        }
+    };
+    if exec.stdout_truncated {
+        content.push_str(TRUNCATED_MARKER);
+    }
+    for note in &exec.outcome.notes {
+        content.push('\n');
+        content.push_str(note);
+    }
+    is_error |= exec.outcome.failed;
+    ToolResult {
+        content,
+        is_error,
+        changes,
+    }
+}

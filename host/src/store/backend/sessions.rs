@@ -1,0 +1,33 @@
+//! The storage seam for sessions (SES-01..04): kept apart from the memory
+//! traits so features that add tables (sessions, API keys) merge cleanly.
+
+use crate::store::engine::sessions::{Session, SessionEvent};
+use crate::store::error::Result;
+use crate::store::model::Timestamp;
+
+/// Session queries available inside any transaction.
+pub trait SessionReadTx {
+    /// A session by id.
+    fn session(&mut self, id: &str) -> Result<Option<Session>>;
+
+    /// A session's tool-call events, oldest first.
+    fn session_events(&mut self, session_id: &str) -> Result<Vec<SessionEvent>>;
+
+    /// A session's empty directories: (attachment index, store path).
+    fn session_dirs(&mut self, session_id: &str) -> Result<Vec<(usize, String)>>;
+}
+
+/// Session changes available inside a write transaction.
+pub trait SessionWriteTx: SessionReadTx {
+    /// Inserts a new session.
+    fn insert_session(&mut self, session: &Session) -> Result<()>;
+
+    /// Sets a session's end time.
+    fn end_session(&mut self, id: &str, at: Timestamp) -> Result<()>;
+
+    /// Appends a tool-call event and returns its id.
+    fn insert_session_event(&mut self, event: &SessionEvent) -> Result<u64>;
+
+    /// Replaces a session's empty directories.
+    fn set_session_dirs(&mut self, session_id: &str, dirs: &[(usize, String)]) -> Result<()>;
+}

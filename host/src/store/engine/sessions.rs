@@ -1,0 +1,305 @@
+//! Sessions (SES-01..04): creation with up to eight attachments, their
+//! deterministic mount paths (SES-02), ending, the tool-call event log, and
+//! the session's empty directories (FS-02).
+//!
+//! Holds the session model and rules; knows nothing of wasm. The sandbox
+//! runs tool calls against what is stored here, so one process can create a
+//! session and another run its calls.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Engine, store_row};
+use crate::store::error::{Result, StoreError};
+use crate::store::ids::{self, SESSION_PREFIX};
+use crate::store::model::{Change, Timestamp, now};
+
+/// SES-01: most stores one session may attach.
+pub const MAX_ATTACHMENTS: usize = 8;
+/// SES-01: most characters of an attachment's instructions.
+pub const MAX_INSTRUCTIONS_CHARS: usize = 4_096;
+/// Where mounts appear inside the sandbox (FS-01).
+pub const MOUNT_ROOT: &str = "/mnt/memory";
+
+/// How a session may use an attached store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    /// Reads and writes (the default).
+    #[default]
+    ReadWrite,
+    /// Reads only (FS-04).
+    ReadOnly,
+}
+
+/// A store to attach when creating a session.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NewAttachment {
+    /// The store.
+    pub memory_store_id: String,
+    /// Access mode.
+    #[serde(default)]
+    pub access: Access,
+    /// Instructions for the agent about this store (≤4,096 characters).
+    #[serde(default)]
+    pub instructions: String,
+}
+
+/// What a new session starts with.
+#[derive(Debug, Clone, Default)]
+pub struct NewSession {
+    /// Workspace that owns it; attached stores must belong to it.
+    pub workspace_id: String,
+    /// The API key that created it, if any.
+    pub owner_api_key_id: Option<String>,
+    /// The stores to attach, in order.
+    pub resources: Vec<NewAttachment>,
+}
+
+/// An attached store as the session resource reports it (SES-01, SES-02).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionResource {
+    /// Always `memory_store`.
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    /// The store.
+    pub memory_store_id: String,
+    /// Access mode.
+    pub access: Access,
+    /// Instructions given at attach time.
+    pub instructions: String,
+    /// `/mnt/memory/<slug>`.
+    pub mount_path: String,
+    /// Store name as of attach time.
+    pub name: String,
+    /// Store description as of attach time.
+    pub description: String,
+}
+
+impl SessionResource {
+    /// The mount's directory name under `/mnt/memory`.
+    pub fn slug(&self) -> &str {
+        self.mount_path.rsplit('/').next().unwrap_or_default()
+    }
+}
+
+/// An agent session (SES-04).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename = "session")]
+pub struct Session {
+    /// `sesn_…`
+    pub id: String,
+    /// The API key that created it.
+    pub owner_api_key_id: Option<String>,
+    /// The attached stores, in order.
+    pub resources: Vec<SessionResource>,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// When it ended, if it did.
+    pub ended_at: Option<Timestamp>,
+    /// Owning workspace; not part of the wire format.
+    #[serde(skip)]
+    pub workspace_id: String,
+}
+
+/// One entry of a session's event log: a tool call and the versions it made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionEvent {
+    /// Sequence number.
+    pub id: u64,
+    /// The session.
+    pub session_id: String,
+    /// `tool_call`.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// The tool (`read`, `write`, …, or `run:<component hash>`).
+    pub tool: String,
+    /// Whether the result was an error.
+    pub is_error: bool,
+    /// Versions the call created.
+    pub changes: Vec<Change>,
+    /// When the call finished.
+    pub created_at: Timestamp,
+}
+
+impl Engine {
+    /// Creates a session with its attachments (SES-01, SES-02).
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] for too many attachments or instructions too
+    /// long, [`StoreError::StoreNotFound`] for an unknown store or one of
+    /// another workspace, [`StoreError::Archived`] for an archived store.
+    pub fn create_session(&self, new: NewSession) -> Result<Session> {
+        if new.resources.len() > MAX_ATTACHMENTS {
+            return Err(StoreError::invalid(
+                "resources",
+                format!(
+                    "{} stores attached; a session holds at most {MAX_ATTACHMENTS}",
+                    new.resources.len()
+                ),
+            ));
+        }
+        for r in &new.resources {
+            let n = r.instructions.chars().count();
+            if n > MAX_INSTRUCTIONS_CHARS {
+                return Err(StoreError::invalid(
+                    "instructions",
+                    format!("{n} characters; at most {MAX_INSTRUCTIONS_CHARS} are allowed"),
+                ));
+            }
+        }
+        self.write(move |tx| {
+            let mut stores = Vec::new();
+            for r in &new.resources {
+                let row = store_row(tx, &r.memory_store_id)?;
+                if row.store.workspace_id != new.workspace_id {
+                    return Err(StoreError::StoreNotFound(r.memory_store_id.clone()));
+                }
+                if row.store.is_archived() {
+                    return Err(StoreError::Archived(r.memory_store_id.clone()));
+                }
+                stores.push(row.store);
+            }
+            let slugs = unique_slugs(stores.iter().map(|s| s.name.as_str()));
+            let resources = new
+                .resources
+                .iter()
+                .zip(stores)
+                .zip(slugs)
+                .map(|((r, s), slug)| SessionResource {
+                    resource_type: "memory_store".into(),
+                    memory_store_id: r.memory_store_id.clone(),
+                    access: r.access,
+                    instructions: r.instructions.clone(),
+                    mount_path: format!("{MOUNT_ROOT}/{slug}"),
+                    name: s.name,
+                    description: s.description,
+                })
+                .collect();
+            let session = Session {
+                id: ids::new_id(SESSION_PREFIX),
+                owner_api_key_id: new.owner_api_key_id.clone(),
+                resources,
+                created_at: now(),
+                ended_at: None,
+                workspace_id: new.workspace_id.clone(),
+            };
+            tx.insert_session(&session)?;
+            Ok(session)
+        })
+    }
+
+    /// A session by id.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] naming the session when there is none.
+    pub fn session(&self, id: &str) -> Result<Option<Session>> {
+        self.read(|tx| tx.session(id))
+    }
+
+    /// Ends a session; idempotent. Its empty directories are dropped.
+    ///
+    /// # Errors
+    /// A database error; `Ok(None)` when there is no such session.
+    pub fn end_session(&self, id: &str) -> Result<Option<Session>> {
+        let id = id.to_owned();
+        self.write(move |tx| {
+            let Some(mut session) = tx.session(&id)? else {
+                return Ok(None);
+            };
+            if session.ended_at.is_none() {
+                let at = now();
+                tx.end_session(&id, at)?;
+                tx.set_session_dirs(&id, &[])?;
+                session.ended_at = Some(at);
+            }
+            Ok(Some(session))
+        })
+    }
+
+    /// Appends a tool call to the session's event log (SES-04).
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn record_tool_call(
+        &self,
+        session_id: &str,
+        tool: &str,
+        is_error: bool,
+        changes: Vec<Change>,
+    ) -> Result<SessionEvent> {
+        let mut event = SessionEvent {
+            id: 0,
+            session_id: session_id.to_owned(),
+            event_type: "tool_call".into(),
+            tool: tool.to_owned(),
+            is_error,
+            changes,
+            created_at: now(),
+        };
+        self.write(move |tx| {
+            event.id = tx.insert_session_event(&event)?;
+            Ok(event)
+        })
+    }
+
+    /// The session's event log, oldest first.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn session_events(&self, session_id: &str) -> Result<Vec<SessionEvent>> {
+        self.read(|tx| tx.session_events(session_id))
+    }
+
+    /// The session's empty directories: (attachment index, store path).
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn session_dirs(&self, session_id: &str) -> Result<Vec<(usize, String)>> {
+        self.read(|tx| tx.session_dirs(session_id))
+    }
+
+    /// Replaces the session's empty directories.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn set_session_dirs(&self, session_id: &str, dirs: Vec<(usize, String)>) -> Result<()> {
+        let id = session_id.to_owned();
+        self.write(move |tx| tx.set_session_dirs(&id, &dirs))
+    }
+}
+
+/// SES-02: the store name lowercased, every run of non-alphanumeric
+/// characters turned into one `-`, trimmed of `-`; `store` when nothing is left.
+pub fn slugify(name: &str) -> String {
+    let mut slug = String::with_capacity(name.len());
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_matches('-');
+    if slug.is_empty() {
+        "store".to_owned()
+    } else {
+        slug.to_owned()
+    }
+}
+
+/// SES-02: slugs for these store names in order, distinct and deterministic:
+/// a repeated slug gets `-2`, `-3`, … (skipping any already taken).
+pub fn unique_slugs<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut taken: Vec<String> = Vec::new();
+    for name in names {
+        let base = slugify(name);
+        let mut slug = base.clone();
+        let mut n = 2;
+        while taken.contains(&slug) {
+            slug = format!("{base}-{n}");
+            n += 1;
+        }
+        taken.push(slug);
+    }
+    taken
+}

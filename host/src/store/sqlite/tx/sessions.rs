@@ -1,0 +1,166 @@
+//! Session rows of [`SqliteTx`] (migration 0002). Constant SQL with `?`
+//! parameters only (SEC-04).
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{SqliteTx, db, micros, opt_timestamp, timestamp};
+use crate::store::backend::{SessionReadTx, SessionWriteTx};
+use crate::store::engine::sessions::{Session, SessionEvent};
+use crate::store::error::{Result, StoreError};
+use crate::store::model::Timestamp;
+
+fn json_err(e: serde_json::Error) -> StoreError {
+    StoreError::Corrupt(format!("unreadable session JSON: {e}"))
+}
+
+impl SessionReadTx for SqliteTx<'_> {
+    fn session(&mut self, id: &str) -> Result<Option<Session>> {
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT id, workspace_id, owner_api_key_id, created_at, ended_at, resources \
+                 FROM sessions WHERE id = ?1",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![id], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        timestamp(r.get(3)?)?,
+                        opt_timestamp(r.get(4)?)?,
+                        r.get::<_, String>(5)?,
+                    ))
+                })
+                .optional()
+            })
+            .map_err(db("reading a session"))?;
+        let Some((id, workspace_id, owner_api_key_id, created_at, ended_at, resources)) = row
+        else {
+            return Ok(None);
+        };
+        Ok(Some(Session {
+            id,
+            owner_api_key_id,
+            resources: serde_json::from_str(&resources).map_err(json_err)?,
+            created_at,
+            ended_at,
+            workspace_id,
+        }))
+    }
+
+    fn session_events(&mut self, session_id: &str) -> Result<Vec<SessionEvent>> {
+        let rows = self
+            .conn
+            .prepare_cached(
+                "SELECT id, session_id, type, tool, is_error, changes, created_at \
+                 FROM session_events WHERE session_id = ?1 ORDER BY id",
+            )
+            .and_then(|mut s| {
+                s.query_map(params![session_id], |r| {
+                    Ok((
+                        r.get::<_, u64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, bool>(4)?,
+                        r.get::<_, String>(5)?,
+                        timestamp(r.get(6)?)?,
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .map_err(db("reading session events"))?;
+        rows.into_iter()
+            .map(
+                |(id, session_id, event_type, tool, is_error, changes, created_at)| {
+                    Ok(SessionEvent {
+                        id,
+                        session_id,
+                        event_type,
+                        tool,
+                        is_error,
+                        changes: serde_json::from_str(&changes).map_err(json_err)?,
+                        created_at,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    fn session_dirs(&mut self, session_id: &str) -> Result<Vec<(usize, String)>> {
+        self.conn
+            .prepare_cached(
+                "SELECT mount, path FROM session_dirs WHERE session_id = ?1 ORDER BY mount, path",
+            )
+            .and_then(|mut s| {
+                s.query_map(params![session_id], |r| {
+                    Ok((r.get::<_, usize>(0)?, r.get::<_, String>(1)?))
+                })?
+                .collect()
+            })
+            .map_err(db("reading session directories"))
+    }
+}
+
+impl SessionWriteTx for SqliteTx<'_> {
+    fn insert_session(&mut self, s: &Session) -> Result<()> {
+        let resources = serde_json::to_string(&s.resources).map_err(json_err)?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO sessions (id, workspace_id, owner_api_key_id, created_at, ended_at, resources) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .and_then(|mut st| {
+                st.execute(params![
+                    s.id,
+                    s.workspace_id,
+                    s.owner_api_key_id,
+                    micros(s.created_at),
+                    s.ended_at.map(micros),
+                    resources
+                ])
+            })
+            .map_err(db("creating a session"))?;
+        Ok(())
+    }
+
+    fn end_session(&mut self, id: &str, at: Timestamp) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE sessions SET ended_at = ?2 WHERE id = ?1")
+            .and_then(|mut s| s.execute(params![id, micros(at)]))
+            .map_err(db("ending a session"))?;
+        Ok(())
+    }
+
+    fn insert_session_event(&mut self, e: &SessionEvent) -> Result<u64> {
+        let changes = serde_json::to_string(&e.changes).map_err(json_err)?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO session_events (session_id, type, tool, is_error, changes, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![e.session_id, e.event_type, e.tool, e.is_error, changes, micros(e.created_at)])
+            })
+            .map_err(db("recording a tool call"))?;
+        Ok(u64::try_from(self.conn.last_insert_rowid()).unwrap_or(0))
+    }
+
+    fn set_session_dirs(&mut self, session_id: &str, dirs: &[(usize, String)]) -> Result<()> {
+        let err = db("saving session directories");
+        self.conn
+            .prepare_cached("DELETE FROM session_dirs WHERE session_id = ?1")
+            .and_then(|mut s| s.execute(params![session_id]))
+            .map_err(&err)?;
+        for (mount, path) in dirs {
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO session_dirs (session_id, mount, path) VALUES (?1, ?2, ?3)",
+                )
+                .and_then(|mut s| s.execute(params![session_id, mount, path]))
+                .map_err(&err)?;
+        }
+        Ok(())
+    }
+}
