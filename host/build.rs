@@ -42,7 +42,7 @@ fn main() {
         let path = target.join(format!("wasm32-wasip2/release/{name}.wasm"));
         let _ = writeln!(
             table,
-            "pub const {}: &str = {:?};",
+            "const {}: &str = {:?};",
             name.to_uppercase(),
             path.display().to_string()
         );

@@ -117,8 +117,13 @@ impl WasmEngine {
             }
         }
         let component = Component::new(&self.engine, wasm).map_err(SandboxError::Component)?;
-        if let Ok(bytes) = component.serialize() {
-            store_atomically(dir, &file, &bytes)?;
+        // A cache that cannot be written only costs the next process a compile.
+        if let Err(e) = component
+            .serialize()
+            .map_err(SandboxError::Component)
+            .and_then(|b| store_atomically(dir, &file, &b))
+        {
+            tracing::warn!("not caching the compiled component: {e}");
         }
         Ok(component)
     }
@@ -130,7 +135,8 @@ fn store_atomically(dir: &Path, file: &Path, bytes: &[u8]) -> Result<(), Sandbox
         source,
     };
     std::fs::create_dir_all(dir).map_err(err)?;
-    let tmp = file.with_extension(format!("tmp{}", std::process::id()));
+    let unique: u64 = rand::random();
+    let tmp = file.with_extension(format!("tmp{}-{unique:x}", std::process::id()));
     std::fs::write(&tmp, bytes).map_err(err)?;
     std::fs::rename(&tmp, file).map_err(err)
 }

@@ -187,7 +187,7 @@ fn plan(
     }
     let theirs = head.content.as_deref().unwrap_or_default();
     let ancestor = base.map_or("", |b| b.content.as_str());
-    match diffy::merge(ancestor, ours, theirs) {
+    match merge(ancestor, ours, theirs) {
         Ok(merged) => {
             let note = format!(
                 "{shown}: changed concurrently (version {}); the changes did not overlap and were merged into version {{new}}",
@@ -204,6 +204,24 @@ fn plan(
             (ours.to_owned(), unchanged, Some(note))
         }
     }
+}
+
+/// Three-way merge. Two writers that both only appended to the ancestor
+/// insert at the same place, which diff3 calls a conflict; FS-08 wants both
+/// appends kept, so that case is resolved as theirs followed by ours.
+fn merge(ancestor: &str, ours: &str, theirs: &str) -> Result<String, String> {
+    if let (Some(our_tail), Some(_)) = (ours.strip_prefix(ancestor), theirs.strip_prefix(ancestor))
+    {
+        if !ancestor.is_empty() || ours.is_empty() || theirs.is_empty() {
+            let glue = if theirs.ends_with('\n') || theirs.is_empty() {
+                ""
+            } else {
+                "\n"
+            };
+            return Ok(format!("{theirs}{glue}{our_tail}"));
+        }
+    }
+    diffy::merge(ancestor, ours, theirs)
 }
 
 #[cfg(test)]
@@ -242,6 +260,19 @@ mod tests {
             Some(&head("theirs\na\nb\nc\n")),
         );
         assert_eq!(content, "theirs\na\nb\nc\nours\n");
+        assert!(note.unwrap().contains("merged"));
+    }
+
+    #[test]
+    fn fs_08_two_appends_to_the_same_base_both_survive() {
+        let b = base("start\n");
+        let (content, _, note) = plan(
+            "/f",
+            "start\nours\n",
+            Some(&b),
+            Some(&head("start\ntheirs\n")),
+        );
+        assert_eq!(content, "start\ntheirs\nours\n");
         assert!(note.unwrap().contains("merged"));
     }
 

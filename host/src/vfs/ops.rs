@@ -22,7 +22,11 @@ impl Vfs {
     /// `read-only` for any mutating open on a read-only mount — including a
     /// truncate flag alone (GHSA-2r75-cxrj-cmph) — and the usual POSIX codes.
     pub fn open_at(&mut self, base: &Node, arg: &str, mode: OpenMode) -> FsResult<Node> {
-        let place = resolve(&self.mounts, &base.place()?, arg)?;
+        let place = if mode.mutates() {
+            self.resolve_mut(base, arg)?
+        } else {
+            resolve(&self.mounts, &base.place()?, arg)?
+        };
         if mode.mutates() {
             self.writable(&place)?;
         }
@@ -113,6 +117,18 @@ impl Vfs {
         file
     }
 
+    /// Resolves the target of a mutation: a new name directly under
+    /// `/mnt/memory` is `read-only` (FS-01), not `no-entry`.
+    fn resolve_mut(&self, base: &Node, arg: &str) -> FsResult<Place> {
+        let base = base.place()?;
+        match resolve(&self.mounts, &base, arg) {
+            Err(e) if e.code == Errno::NoEntry && base == Place::Root => {
+                Err(FsError::read_only(&format!("{}/{arg}", super::MOUNT_ROOT)))
+            }
+            other => other,
+        }
+    }
+
     /// `no-entry` when the parent of `path` does not exist, `not-directory`
     /// when it is a file.
     fn check_parent(&self, mount: usize, path: &str) -> FsResult<()> {
@@ -175,7 +191,7 @@ impl Vfs {
     /// # Errors
     /// `read-only`, `exist`, `no-entry` for a missing parent.
     pub fn mkdir_at(&mut self, base: &Node, arg: &str) -> FsResult<()> {
-        let place = resolve(&self.mounts, &base.place()?, arg)?;
+        let place = self.resolve_mut(base, arg)?;
         let mount = self.writable(&place)?;
         let Place::In { path, .. } = &place else {
             unreachable!("writable places are in a mount")
@@ -197,7 +213,7 @@ impl Vfs {
     /// # Errors
     /// `read-only`, `not-empty`, `not-directory`, `no-entry`.
     pub fn rmdir_at(&mut self, base: &Node, arg: &str) -> FsResult<()> {
-        let place = resolve(&self.mounts, &base.place()?, arg)?;
+        let place = self.resolve_mut(base, arg)?;
         let mount = self.writable(&place)?;
         let shown = place.display(&self.mounts);
         let Place::In { path, .. } = &place else {
@@ -230,7 +246,7 @@ impl Vfs {
     /// # Errors
     /// `read-only`, `is-directory`, `no-entry`.
     pub fn unlink_at(&mut self, base: &Node, arg: &str) -> FsResult<()> {
-        let place = resolve(&self.mounts, &base.place()?, arg)?;
+        let place = self.resolve_mut(base, arg)?;
         let mount = self.writable(&place)?;
         let shown = place.display(&self.mounts);
         let Place::In { path, .. } = place.clone() else {
@@ -257,8 +273,8 @@ impl Vfs {
     /// `read-only`, `cross-device` between mounts, `no-entry`, `exist`,
     /// `is-directory`, `not-directory`, `not-empty`, `invalid`.
     pub fn rename_at(&mut self, base: &Node, from: &str, to_base: &Node, to: &str) -> FsResult<()> {
-        let src = resolve(&self.mounts, &base.place()?, from)?;
-        let dst = resolve(&self.mounts, &to_base.place()?, to)?;
+        let src = self.resolve_mut(base, from)?;
+        let dst = self.resolve_mut(to_base, to)?;
         let mount = self.writable(&src)?;
         if self.writable(&dst)? != mount {
             return Err(FsError::new(
@@ -426,7 +442,7 @@ impl Vfs {
                 }
             }
             (node, None) => node.place()?,
-            (node, Some(arg)) => resolve(&self.mounts, &node.place()?, arg)?,
+            (node, Some(arg)) => self.resolve_mut(node, arg)?,
         };
         self.writable(&place)?;
         self.stat_place(&place).map(|_| ())
@@ -438,7 +454,7 @@ impl Vfs {
     /// # Errors
     /// Always: `read-only` or `not-permitted`.
     pub fn link_at(&mut self, base: &Node, arg: &str) -> FsResult<()> {
-        let place = resolve(&self.mounts, &base.place()?, arg)?;
+        let place = self.resolve_mut(base, arg)?;
         self.writable(&place)?;
         Err(FsError::new(
             Errno::NotPermitted,
