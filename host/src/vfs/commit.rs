@@ -211,15 +211,14 @@ fn plan(
 /// appends kept, so that case is resolved as theirs followed by ours.
 fn merge(ancestor: &str, ours: &str, theirs: &str) -> Result<String, String> {
     if let (Some(our_tail), Some(_)) = (ours.strip_prefix(ancestor), theirs.strip_prefix(ancestor))
+        && (!ancestor.is_empty() || ours.is_empty() || theirs.is_empty())
     {
-        if !ancestor.is_empty() || ours.is_empty() || theirs.is_empty() {
-            let glue = if theirs.ends_with('\n') || theirs.is_empty() {
-                ""
-            } else {
-                "\n"
-            };
-            return Ok(format!("{theirs}{glue}{our_tail}"));
-        }
+        let glue = if theirs.ends_with('\n') || theirs.is_empty() {
+            ""
+        } else {
+            "\n"
+        };
+        return Ok(format!("{theirs}{glue}{our_tail}"));
     }
     diffy::merge(ancestor, ours, theirs)
 }

@@ -516,11 +516,11 @@ impl Vfs {
             content: c,
             ..
         }) = self.ops.last_mut()
+            && *m == mount
+            && *p == path
         {
-            if *m == mount && *p == path {
-                *c = content;
-                return;
-            }
+            *c = content;
+            return;
         }
         self.ops.push(Op::Write {
             mount,
