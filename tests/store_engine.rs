@@ -126,7 +126,7 @@ fn store_02_list_filters_by_creation_time_and_workspace() {
             ..StoreQuery::default()
         })
         .unwrap();
-    assert_eq!(after_a.data, [b.clone()]);
+    assert_eq!(after_a.data, [b]);
     let until_a = db
         .engine
         .list_stores(&StoreQuery {
