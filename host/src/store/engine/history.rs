@@ -54,6 +54,16 @@ impl Engine {
         })
     }
 
+    /// The id of the store holding `version_id`, for callers that only
+    /// have the version id (version ids are unique across stores).
+    ///
+    /// # Errors
+    /// [`StoreError::VersionNotFound`].
+    pub fn version_store(&self, version_id: &str) -> Result<String> {
+        self.read(|tx| tx.version_store(version_id))?
+            .ok_or_else(|| StoreError::VersionNotFound(version_id.to_owned()))
+    }
+
     /// Redacts a historical version: its content, hash, size and path leave
     /// the database file (VER-04). Idempotent. The head of a live memory
     /// cannot be redacted.
@@ -78,13 +88,13 @@ impl Engine {
             if v.redacted_at.is_some() {
                 return Ok(v);
             }
-            if let Some(m) = tx.memory(&store_id, &v.memory_id, false)? {
-                if m.memory_version_id == v.id {
-                    return Err(StoreError::HeadNotRedactable {
-                        version_id,
-                        memory_id: m.id,
-                    });
-                }
+            if let Some(m) = tx.memory(&store_id, &v.memory_id, false)?
+                && m.memory_version_id == v.id
+            {
+                return Err(StoreError::HeadNotRedactable {
+                    version_id,
+                    memory_id: m.id,
+                });
             }
             let at = now();
             tx.scrub_version(&store_id, &version_id, at, Some(&actor))?;

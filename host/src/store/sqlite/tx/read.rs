@@ -172,6 +172,13 @@ impl ReadTx for SqliteTx<'_> {
             .map(|(_, version, pruned)| VersionRecord { version, pruned }))
     }
 
+    fn version_store(&mut self, id: &str) -> Result<Option<String>> {
+        self.conn
+            .prepare_cached("SELECT store_id FROM versions WHERE id = ?1")
+            .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
+            .map_err(db("finding a version's store"))
+    }
+
     fn list_versions(
         &mut self,
         store_id: &str,
@@ -266,7 +273,8 @@ impl ReadTx for SqliteTx<'_> {
             "SELECT id, type, store_id, session_id, memory_id, version_id, path, actor_type, \
              actor_id, created_at FROM events WHERE id > ?",
         );
-        let mut args: Vec<Value> = vec![limit(q.after.unwrap_or(0) as usize).into()];
+        let after = i64::try_from(q.after.unwrap_or(0)).unwrap_or(i64::MAX);
+        let mut args: Vec<Value> = vec![after.into()];
         if let Some(s) = &q.memory_store_id {
             sql.push_str(" AND store_id = ?");
             args.push(s.clone().into());
