@@ -7,6 +7,7 @@ mod history;
 mod memory;
 mod output;
 mod resolve;
+mod session;
 mod stores;
 
 use std::path::PathBuf;
@@ -95,6 +96,13 @@ pub enum Command {
     Events(history::EventsArgs),
     /// Run a guided scenario on a fresh database and explain each step.
     Demo(demo::DemoArgs),
+    /// Create, show, prompt and end agent sessions with mounted stores.
+    #[command(subcommand)]
+    Session(session::SessionCommand),
+    /// Run a built-in tool call in a session and print its JSON result.
+    Tool(session::ToolArgs),
+    /// Run a WASI 0.2 command component in a session, under its mounts and limits.
+    Run(session::RunArgs),
 }
 
 /// What every command needs: the open engine, output settings, the actor.
@@ -128,6 +136,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(cmd) => history::audit(&ctx, cmd),
         Command::Prune => history::prune(&ctx),
         Command::Events(args) => history::events(&ctx, args),
+        Command::Session(cmd) => session::run(&ctx, cmd),
+        Command::Tool(args) => session::tool(&ctx, args),
+        Command::Run(args) => session::run_component(&ctx, args),
         Command::Demo(_) => unreachable!("handled above"),
     }
 }
