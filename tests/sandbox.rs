@@ -645,3 +645,19 @@ fn tool_01_unknown_tool_is_refused() {
         user_id: "unused".into(),
     };
 }
+
+#[test]
+fn fs_01_mounts_list_under_mnt_memory_and_recursive_walks_see_every_file() {
+    let fx = Fx::new();
+    let a = fx.db.store("Alpha");
+    let b = fx.db.store("Beta");
+    for p in ["/x/1.md", "/x/2.md", "/y/z/3.md", "/top.md"] {
+        fx.put(&a, p, "c");
+    }
+    let s = fx.session(&[(&a, RW), (&b, RO)]);
+    let flat = probes(&fx.run(&s, LIST_DIR, &["-1", "/mnt/memory", "/mnt/memory/alpha"]));
+    assert_eq!(flat["/mnt/memory"], "2");
+    assert_eq!(flat["/mnt/memory/alpha"], "3");
+    let deep = probes(&fx.run(&s, LIST_DIR, &["-r", "/mnt/memory/alpha"]));
+    assert_eq!(deep["total"], "7", "3 at the top, 2 in x, 1 in y, 1 in y/z");
+}

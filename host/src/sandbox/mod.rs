@@ -89,12 +89,28 @@ struct GuestAnswer {
     is_error: bool,
 }
 
+/// A component compiled and linked once, to run many times without
+/// hashing or looking up its bytes again.
+#[derive(Clone)]
+pub struct LoadedComponent(wasmtime::component::InstancePre<runner::CallState>);
+
+impl std::fmt::Debug for LoadedComponent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LoadedComponent")
+    }
+}
+
+/// A tool call to append to a session's log off the caller's path.
+type LogEntry = (String, String, bool, Vec<Change>);
+
 /// The wasmtime engine plus the store: create sessions, run tool calls.
 /// Share one per process (it is `Sync`); each call gets a fresh instance.
 pub struct Sandbox {
     store: Engine,
     wasm: WasmEngine,
     limits: Limits,
+    tools: std::sync::OnceLock<LoadedComponent>,
+    log: std::sync::Mutex<std::sync::mpsc::Sender<LogEntry>>,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -112,10 +128,27 @@ impl Sandbox {
     /// wasmtime cannot be configured on this host.
     pub fn new(store: Engine, config: SandboxConfig) -> Result<Self, SandboxError> {
         let wasm = WasmEngine::new(&config.limits, config.cache_dir)?;
+        let (log, entries) = std::sync::mpsc::channel::<LogEntry>();
+        let logger = store.clone();
+        std::thread::Builder::new()
+            .name("memstore-session-log".into())
+            .spawn(move || {
+                for (session, tool, is_error, changes) in entries {
+                    if let Err(e) = logger.record_tool_call(&session, &tool, is_error, changes) {
+                        tracing::warn!(session, "cannot log a tool call: {e}");
+                    }
+                }
+            })
+            .map_err(|e| SandboxError::Cache {
+                path: "session log thread".into(),
+                source: e,
+            })?;
         Ok(Self {
             store,
             wasm,
             limits: config.limits,
+            tools: std::sync::OnceLock::new(),
+            log: std::sync::Mutex::new(log),
         })
     }
 
@@ -124,12 +157,13 @@ impl Sandbox {
         &self.store
     }
 
-    /// Compiles (or loads from cache) a component ahead of its first call.
+    /// Compiles (or loads from the cache) and links a component, for
+    /// [`Sandbox::run_loaded`].
     ///
     /// # Errors
     /// The bytes are not a component this sandbox can link.
-    pub fn preload(&self, wasm: &[u8]) -> Result<(), SandboxError> {
-        self.wasm.load(wasm).map(|_| ())
+    pub fn load(&self, wasm: &[u8]) -> Result<LoadedComponent, SandboxError> {
+        self.wasm.load(wasm).map(LoadedComponent)
     }
 
     /// Creates a session (SES-01, SES-02).
@@ -194,12 +228,21 @@ impl Sandbox {
             ));
         }
         let session = self.live_session(session_id)?;
+        let tools = self.tools()?;
         let argv = ["memstore-tools", tool, input].map(str::to_owned);
-        let exec = self.execute(&session, TOOLS_WASM, &argv)?;
+        let exec = self.execute(&session, &tools, &argv)?;
         let result = tool_result(&exec);
-        self.store
-            .record_tool_call(session_id, tool, result.is_error, result.changes.clone())?;
+        self.log(session_id, tool, result.is_error, result.changes.clone())?;
         Ok(result)
+    }
+
+    /// The built-in tools component, compiled and linked once.
+    fn tools(&self) -> Result<LoadedComponent, SandboxError> {
+        if let Some(t) = self.tools.get() {
+            return Ok(t.clone());
+        }
+        let loaded = self.load(TOOLS_WASM)?;
+        Ok(self.tools.get_or_init(|| loaded).clone())
     }
 
     /// Runs any WASI 0.2 command component under the session's mounts and
@@ -214,14 +257,49 @@ impl Sandbox {
         wasm: &[u8],
         args: &[String],
     ) -> Result<Execution, SandboxError> {
+        self.run_loaded(session_id, &self.load(wasm)?, args)
+    }
+
+    /// [`Sandbox::run_component`] for a component loaded once with
+    /// [`Sandbox::load`].
+    ///
+    /// # Errors
+    /// Unknown or ended session, host failures.
+    pub fn run_loaded(
+        &self,
+        session_id: &str,
+        component: &LoadedComponent,
+        args: &[String],
+    ) -> Result<Execution, SandboxError> {
         let session = self.live_session(session_id)?;
         let mut argv = vec!["tool".to_owned()];
         argv.extend(args.iter().cloned());
-        let exec = self.execute(&session, wasm, &argv)?;
+        let exec = self.execute(&session, component, &argv)?;
         let failed = exec.failure.is_some() || exec.exit_code != 0 || exec.outcome.failed;
-        self.store
-            .record_tool_call(session_id, "run", failed, exec.outcome.changes.clone())?;
+        self.log(session_id, "run", failed, exec.outcome.changes.clone())?;
         Ok(exec)
+    }
+
+    /// Appends a tool call to the session log (SES-04). A call that created
+    /// versions is logged durably before returning; one that changed nothing
+    /// is logged by a background thread, so a read costs no fsync.
+    fn log(
+        &self,
+        session_id: &str,
+        tool: &str,
+        is_error: bool,
+        changes: Vec<Change>,
+    ) -> Result<(), SandboxError> {
+        if changes.is_empty() {
+            let entry = (session_id.to_owned(), tool.to_owned(), is_error, changes);
+            // The logger thread lives as long as the sandbox; a send can
+            // only fail while the sandbox is being dropped.
+            let _ = self.log.lock().expect("log lock").send(entry);
+            return Ok(());
+        }
+        self.store
+            .record_tool_call(session_id, tool, is_error, changes)?;
+        Ok(())
     }
 
     fn live_session(&self, id: &str) -> Result<Session, SandboxError> {
@@ -235,10 +313,10 @@ impl Sandbox {
     fn execute(
         &self,
         session: &Session,
-        wasm: &[u8],
+        component: &LoadedComponent,
         argv: &[String],
     ) -> Result<Execution, SandboxError> {
-        let pre = self.wasm.load(wasm)?;
+        let pre = &component.0;
         let mounts = self.mounts(session)?;
         let env: Vec<(String, String)> = mounts
             .mounts()
@@ -250,7 +328,7 @@ impl Sandbox {
         let exec = runner::run(
             &self.wasm.engine,
             CallSpec {
-                pre: &pre,
+                pre,
                 store: &self.store,
                 mounts,
                 actor: Actor::Session {

@@ -1,0 +1,259 @@
+//! Sandbox benchmarks, each printed beside a baseline measured in the same
+//! run, as a ratio (these machines are noisy; never assert timings).
+//!
+//! - PERF-01: a tool call reading a 1 KB memory through the guest, warm
+//!   engine, in process (p50/p99), vs spawning native `cat` on the same bytes.
+//! - PERF-03: session open + first listing of every mount with 8 stores of
+//!   10,000 memories vs 8 stores of 10 (must stay flat), plus the first full
+//!   recursive walk (`glob **`), which grows with the data by nature.
+//!
+//! Run: `cargo bench -p memstore --bench sandbox`.
+
+use std::time::{Duration, Instant};
+
+use memstore::sandbox::{LoadedComponent, Sandbox, SandboxConfig};
+use memstore::store::sessions::{Access, NewAttachment, NewSession, Session};
+use memstore::store::{Actor, Engine, EngineConfig, MemoryStore, NewStore};
+
+#[allow(dead_code)]
+mod guests {
+    include!(concat!(env!("OUT_DIR"), "/test_guests.rs"));
+    pub const READ: &str = READ_FILE;
+    pub const LIST: &str = LIST_DIR;
+}
+
+fn user() -> Actor {
+    Actor::User {
+        user_id: "bench".into(),
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+fn measure(n: usize, mut f: impl FnMut()) -> (Duration, Duration) {
+    let mut times: Vec<Duration> = (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    (percentile(&times, 0.5), percentile(&times, 0.99))
+}
+
+fn store(engine: &Engine, name: &str) -> MemoryStore {
+    let new = NewStore {
+        workspace_id: "default".into(),
+        name: name.into(),
+        ..NewStore::default()
+    };
+    engine.create_store(new, &user()).expect("store")
+}
+
+fn session(sandbox: &Sandbox, stores: &[MemoryStore]) -> Session {
+    let resources = stores
+        .iter()
+        .map(|s| NewAttachment {
+            memory_store_id: s.id.clone(),
+            access: Access::ReadWrite,
+            instructions: String::new(),
+        })
+        .collect();
+    sandbox
+        .create_session(NewSession {
+            workspace_id: "default".into(),
+            owner_api_key_id: None,
+            resources,
+        })
+        .expect("session")
+}
+
+fn component(sandbox: &Sandbox, path: &str) -> LoadedComponent {
+    sandbox
+        .load(&std::fs::read(path).expect("guest built by build.rs"))
+        .expect("load")
+}
+
+fn perf_01(dir: &std::path::Path) {
+    let engine = Engine::open_sqlite(dir.join("perf01.db"), EngineConfig::default()).expect("db");
+    let sandbox = Sandbox::new(
+        engine.clone(),
+        SandboxConfig {
+            cache_dir: Some(dir.join("cache")),
+            ..SandboxConfig::default()
+        },
+    )
+    .expect("sandbox");
+    let s = store(&engine, "Bench");
+    let content: String = "memstore bench line of text\n"
+        .chars()
+        .cycle()
+        .take(1024)
+        .collect();
+    engine
+        .create_memory(&s.id, "/doc.md", &content, &user())
+        .expect("seed");
+    let session = session(&sandbox, std::slice::from_ref(&s));
+    let reader = component(&sandbox, guests::READ);
+    let args = vec!["/mnt/memory/bench/doc.md".to_owned()];
+    let call = || {
+        let exec = sandbox
+            .run_loaded(&session.id, &reader, &args)
+            .expect("call");
+        assert_eq!(exec.stdout.len(), 1024);
+    };
+    for _ in 0..30 {
+        call();
+    }
+    let (p50, p99) = measure(500, call);
+
+    let file = dir.join("doc.md");
+    std::fs::write(&file, &content).expect("file");
+    let cat = || {
+        let out = std::process::Command::new("cat")
+            .arg(&file)
+            .output()
+            .expect("cat");
+        assert_eq!(out.stdout.len(), 1024);
+    };
+    for _ in 0..10 {
+        cat();
+    }
+    let (c50, c99) = measure(300, cat);
+    println!("PERF-01 read 1 KB memory via guest (warm, in process): p50 {p50:?}  p99 {p99:?}");
+    println!("        baseline: spawn native `cat` of the same bytes:  p50 {c50:?}  p99 {c99:?}");
+    println!(
+        "        speed-up vs cat: p50 {:.1}x  p99 {:.1}x  (goal >= 10x)",
+        c50.as_secs_f64() / p50.as_secs_f64(),
+        c99.as_secs_f64() / p99.as_secs_f64()
+    );
+    let tool = sandbox
+        .tool_call(
+            &session.id,
+            "read",
+            r#"{"file_path":"/mnt/memory/bench/doc.md"}"#,
+        )
+        .expect("tool call");
+    if tool.is_error {
+        println!(
+            "        (built-in `read` tool not implemented yet in guest/: measured with the read_file scenario guest)"
+        );
+    } else {
+        let (t50, t99) = measure(300, || {
+            sandbox
+                .tool_call(
+                    &session.id,
+                    "read",
+                    r#"{"file_path":"/mnt/memory/bench/doc.md"}"#,
+                )
+                .expect("tool");
+        });
+        println!(
+            "        built-in `read` tool call: p50 {t50:?}  p99 {t99:?}  ({:.1}x cat at p50)",
+            c50.as_secs_f64() / t50.as_secs_f64()
+        );
+    }
+}
+
+/// 8 stores of `per_store` memories in 10 top-level directories.
+fn fill(engine: &Engine, tag: &str, per_store: usize) -> Vec<MemoryStore> {
+    let stores: Vec<MemoryStore> = (0..8)
+        .map(|i| store(engine, &format!("{tag} store {i}")))
+        .collect();
+    let threads = 64;
+    std::thread::scope(|scope| {
+        for t in 0..threads {
+            let (engine, stores) = (engine.clone(), &stores);
+            scope.spawn(move || {
+                for s in stores {
+                    for i in (t..per_store).step_by(threads) {
+                        let path = format!("/dir{}/note{i:05}.md", i % 10);
+                        engine
+                            .create_memory(&s.id, &path, "a short note\n", &user())
+                            .expect("fill");
+                    }
+                }
+            });
+        }
+    });
+    stores
+}
+
+fn open_and_list(
+    sandbox: &Sandbox,
+    stores: &[MemoryStore],
+    lister: &LoadedComponent,
+    recursive: bool,
+) -> (Duration, usize) {
+    let t = Instant::now();
+    let s = session(sandbox, stores);
+    let mut args = vec![if recursive { "-r" } else { "-1" }.to_owned()];
+    args.extend(s.resources.iter().map(|r| r.mount_path.clone()));
+    let exec = sandbox.run_loaded(&s.id, lister, &args).expect("list");
+    let out = String::from_utf8_lossy(&exec.stdout).into_owned();
+    let total = out
+        .lines()
+        .find_map(|l| l.strip_prefix("total:"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    (t.elapsed(), total)
+}
+
+fn perf_03(dir: &std::path::Path) {
+    let engine = Engine::open_sqlite(dir.join("perf03.db"), EngineConfig::default()).expect("db");
+    let sandbox = Sandbox::new(
+        engine.clone(),
+        SandboxConfig {
+            cache_dir: Some(dir.join("cache")),
+            ..SandboxConfig::default()
+        },
+    )
+    .expect("sandbox");
+    let t = Instant::now();
+    let small = fill(&engine, "small", 10);
+    let large = fill(&engine, "large", 10_000);
+    println!(
+        "PERF-03 setup: 8 x 10 and 8 x 10,000 memories written in {:?}",
+        t.elapsed()
+    );
+    let lister = component(&sandbox, guests::LIST);
+    open_and_list(&sandbox, &small, &lister, false);
+    let runs = 20;
+    let median = |stores: &[MemoryStore], recursive: bool| {
+        let mut v: Vec<(Duration, usize)> = (0..runs)
+            .map(|_| open_and_list(&sandbox, stores, &lister, recursive))
+            .collect();
+        v.sort();
+        v[runs / 2]
+    };
+    let (s_open, s_n) = median(&small, false);
+    let (l_open, l_n) = median(&large, false);
+    println!(
+        "PERF-03 session open + first listing of all 8 mounts: 8x10,000 {l_open:?} ({l_n} entries)"
+    );
+    println!(
+        "        baseline 8x10: {s_open:?} ({s_n} entries); ratio {:.2} (goal <= 1.5)",
+        l_open.as_secs_f64() / s_open.as_secs_f64()
+    );
+    let (s_walk, s_files) = open_and_list(&sandbox, &small, &lister, true);
+    let (l_walk, l_files) = open_and_list(&sandbox, &large, &lister, true);
+    println!(
+        "        first full recursive walk (glob **): 8x10,000 {l_walk:?} ({l_files} entries) vs 8x10 {s_walk:?} ({s_files} entries): {:.1} us per entry",
+        l_walk.as_secs_f64() * 1e6 / l_files.max(1) as f64
+    );
+}
+
+fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let only = std::env::args().skip(1).find(|a| a.starts_with("perf"));
+    if only.as_deref().is_none_or(|o| o == "perf01") {
+        perf_01(dir.path());
+    }
+    if only.as_deref().is_none_or(|o| o == "perf03") {
+        perf_03(dir.path());
+    }
+}
