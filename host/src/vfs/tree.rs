@@ -30,6 +30,8 @@ pub(super) enum Found {
 
 /// Page size when walking a store's listing.
 const LIST_PAGE: usize = 100;
+/// Page size when listing one directory level.
+const DIR_PAGE: usize = 16;
 
 impl Vfs {
     /// What exists at `place`, if anything.
@@ -89,15 +91,28 @@ impl Vfs {
         if staged.iter().any(|(_, s)| matches!(s, Staged::File { .. })) {
             return Ok(true);
         }
+        // Only this call's deletions can hide a stored memory, so reading one
+        // more row than there are deletions under the prefix is enough; a
+        // full page per `stat` made listings grow with store size (PERF-03).
+        let deleted = staged
+            .iter()
+            .filter(|(_, s)| matches!(s, Staged::Deleted))
+            .count();
         let mut found = false;
-        self.walk_store(mount, &prefix, 0, &mut |item| {
-            let live = !matches!(
-                self.overlay.get(&(mount, item.path().to_owned())),
-                Some(Staged::Deleted)
-            );
-            found |= live;
-            !live
-        })?;
+        self.walk_store_paged(
+            mount,
+            &prefix,
+            0,
+            (deleted + 1).min(LIST_PAGE),
+            &mut |item| {
+                let live = !matches!(
+                    self.overlay.get(&(mount, item.path().to_owned())),
+                    Some(Staged::Deleted)
+                );
+                found |= live;
+                !live
+            },
+        )?;
         Ok(found)
     }
 
@@ -122,10 +137,21 @@ impl Vfs {
         depth: usize,
         f: &mut dyn FnMut(&MemoryListItem) -> bool,
     ) -> FsResult<()> {
+        self.walk_store_paged(mount, prefix, depth, LIST_PAGE, f)
+    }
+
+    fn walk_store_paged(
+        &self,
+        mount: usize,
+        prefix: &str,
+        depth: usize,
+        page: usize,
+        f: &mut dyn FnMut(&MemoryListItem) -> bool,
+    ) -> FsResult<()> {
         let mut query = MemoryQuery {
             path_prefix: Some(prefix.to_owned()),
             depth,
-            limit: LIST_PAGE,
+            limit: page,
             ..MemoryQuery::default()
         };
         loop {
@@ -156,7 +182,10 @@ impl Vfs {
         };
         let (mount, prefix) = (*mount, dir_prefix(path));
         let mut store_dirs = Vec::new();
-        self.walk_store(mount, &prefix, 1, &mut |item| {
+        // Small pages: the store reads a page's worth of rows for each
+        // rolled-up directory, so a listing's cost would grow with the
+        // subtrees' sizes (PERF-03).
+        self.walk_store_paged(mount, &prefix, 1, DIR_PAGE, &mut |item| {
             let rest = &item.path()[prefix.len()..];
             match item {
                 MemoryListItem::Prefix(_) => store_dirs.push(rest.trim_end_matches('/').to_owned()),
