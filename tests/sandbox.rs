@@ -655,9 +655,47 @@ fn fs_01_mounts_list_under_mnt_memory_and_recursive_walks_see_every_file() {
         fx.put(&a, p, "c");
     }
     let s = fx.session(&[(&a, RW), (&b, RO)]);
-    let flat = probes(&fx.run(&s, LIST_DIR, &["-1", "/mnt/memory", "/mnt/memory/alpha"]));
+    let flat = probes(&fx.run(
+        &s,
+        LIST_DIR,
+        &["-1", "/mnt/memory", "/mnt/memory/alpha", "/mnt/memory/beta"],
+    ));
     assert_eq!(flat["/mnt/memory"], "2");
     assert_eq!(flat["/mnt/memory/alpha"], "3");
+    assert_eq!(
+        flat["/mnt/memory/beta"], "0",
+        "a read-only mount lists normally"
+    );
     let deep = probes(&fx.run(&s, LIST_DIR, &["-r", "/mnt/memory/alpha"]));
     assert_eq!(deep["total"], "7", "3 at the top, 2 in x, 1 in y, 1 in y/z");
+}
+
+#[test]
+fn fs_02_an_empty_directory_lasts_for_the_session_and_is_not_a_memory() {
+    let fx = Fx::new();
+    let rw = fx.db.store("Work");
+    let s = fx.session(&[(&rw, RW)]);
+    assert_eq!(
+        stdout(&fx.run(&s, MAKE_DIR, &["/mnt/memory/work/plans"])),
+        "mkdir:ok\n"
+    );
+    let listed = probes(&fx.run(&s, LIST_DIR, &["-1", "/mnt/memory/work"]));
+    assert_eq!(
+        listed["/mnt/memory/work"], "1",
+        "the next call of the session sees it"
+    );
+    assert_eq!(
+        fx.snapshot(&rw),
+        (vec![], 0),
+        "an empty directory is not durable"
+    );
+    let other = fx.session(&[(&rw, RW)]);
+    let listed = probes(&fx.run(&other, LIST_DIR, &["-1", "/mnt/memory/work"]));
+    assert_eq!(
+        listed["/mnt/memory/work"], "0",
+        "another session does not see it"
+    );
+    let write = fx.run(&s, WRITE_FILE, &["/mnt/memory/work/plans/q3.md", "plan"]);
+    assert_eq!(stdout(&write), "write:ok\n");
+    assert_eq!(fx.content(&rw, "/plans/q3.md").as_deref(), Some("plan"));
 }
