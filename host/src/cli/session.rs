@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use memstore::sandbox::{Sandbox, SandboxConfig};
+use memstore::sandbox::{Sandbox, SandboxConfig, SandboxError};
 use memstore::store::sessions::{Access, NewAttachment, NewSession, Session};
 use serde::Serialize;
 
@@ -71,6 +71,15 @@ pub struct RunArgs {
     args: Vec<String>,
 }
 
+/// Unwraps a store error from a sandbox error, so the exit code reflects it
+/// (3 for an unknown store, 5 for an archived one, …).
+fn unwrap_store(e: SandboxError) -> anyhow::Error {
+    match e {
+        SandboxError::Store(e) => e.into(),
+        e => e.into(),
+    }
+}
+
 fn sandbox(ctx: &Ctx) -> anyhow::Result<Sandbox> {
     let config = SandboxConfig {
         cache_dir: SandboxConfig::default_cache_dir(),
@@ -85,15 +94,15 @@ pub fn run(ctx: &Ctx, cmd: SessionCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         SessionCommand::Create(args) => create(ctx, &sandbox, args)?,
         SessionCommand::Prompt { session } => {
-            let prompt = sandbox.system_prompt(&session)?;
+            let prompt = sandbox.system_prompt(&session).map_err(unwrap_store)?;
             ctx.out
                 .print(&serde_json::json!({ "system_prompt": prompt }), |_| {
                     prompt.clone()
                 });
         }
         SessionCommand::Show { session } => {
-            let s = sandbox.session(&session)?;
-            let events = sandbox.events(&session)?;
+            let s = sandbox.session(&session).map_err(unwrap_store)?;
+            let events = sandbox.events(&session).map_err(unwrap_store)?;
             ctx.out.print(
                 &serde_json::json!({ "session": s, "events": events }),
                 |_| {
@@ -112,7 +121,7 @@ pub fn run(ctx: &Ctx, cmd: SessionCommand) -> anyhow::Result<ExitCode> {
             );
         }
         SessionCommand::End { session } => {
-            let s = sandbox.end_session(&session)?;
+            let s = sandbox.end_session(&session).map_err(unwrap_store)?;
             ctx.out.print(&s, |s| format!("ended {}", s.id));
         }
     }
@@ -145,8 +154,8 @@ fn create(ctx: &Ctx, sandbox: &Sandbox, args: CreateArgs) -> anyhow::Result<()> 
         owner_api_key_id: None,
         resources,
     };
-    let session = sandbox.create_session(new)?;
-    let prompt = sandbox.system_prompt(&session.id)?;
+    let session = sandbox.create_session(new).map_err(unwrap_store)?;
+    let prompt = sandbox.system_prompt(&session.id).map_err(unwrap_store)?;
     #[derive(Serialize)]
     struct Created<'a> {
         session: &'a Session,
@@ -184,7 +193,9 @@ fn describe(s: &Session) -> String {
 /// `memstore tool`: prints the tool result as JSON; exit code 0 even when
 /// the result is an error (the JSON says so).
 pub fn tool(ctx: &Ctx, args: ToolArgs) -> anyhow::Result<ExitCode> {
-    let result = sandbox(ctx)?.tool_call(&args.session, &args.name, &args.input)?;
+    let result = sandbox(ctx)?
+        .tool_call(&args.session, &args.name, &args.input)
+        .map_err(unwrap_store)?;
     println!(
         "{}",
         serde_json::to_string_pretty(&result).expect("tool results serialise")
@@ -198,7 +209,9 @@ pub fn tool(ctx: &Ctx, args: ToolArgs) -> anyhow::Result<ExitCode> {
 pub fn run_component(ctx: &Ctx, args: RunArgs) -> anyhow::Result<ExitCode> {
     let wasm = std::fs::read(&args.component)
         .with_context(|| format!("cannot read {}", args.component.display()))?;
-    let exec = sandbox(ctx)?.run_component(&args.session, &wasm, &args.args)?;
+    let exec = sandbox(ctx)?
+        .run_component(&args.session, &wasm, &args.args)
+        .map_err(unwrap_store)?;
     if ctx.out.json {
         let value = serde_json::json!({
             "exit_code": exec.exit_code,
@@ -223,6 +236,9 @@ pub fn run_component(ctx: &Ctx, args: RunArgs) -> anyhow::Result<ExitCode> {
                 c.path,
                 c.version_id
             );
+        }
+        if exec.stdout_truncated || exec.stderr_truncated {
+            eprintln!("memstore: output truncated at the limit");
         }
         if let Some(failure) = &exec.failure {
             eprintln!("memstore: {failure}");

@@ -54,20 +54,11 @@ impl Vfs {
             }
         }
         out.notes.splice(0..0, self.shared.notes());
-        out.failed |= self.open_failed(&open);
+        out.failed |= self.shared.lost();
         if self.dirs_changed {
             out.dirs = Some(std::mem::take(&mut self.dirs));
         }
         out
-    }
-
-    fn open_failed(&self, open: &[super::FileRef]) -> bool {
-        !self.shared.notes().is_empty() && open.iter().any(|f| f.lock().expect("file lock").failed)
-            || self
-                .shared
-                .notes()
-                .iter()
-                .any(|n| n.contains("not committed") || n.contains("Nothing of this file"))
     }
 
     fn apply(&self, op: Op, out: &mut CallOutcome) -> Result<(), (String, StoreError)> {

@@ -33,6 +33,7 @@ pub struct Base {
 pub struct CallShared {
     staged: AtomicUsize,
     notes: Mutex<Vec<String>>,
+    lost: std::sync::atomic::AtomicBool,
 }
 
 impl CallShared {
@@ -42,12 +43,24 @@ impl CallShared {
         self.notes.lock().expect("notes lock").push(note.into());
     }
 
+    /// Records that something the guest wrote will not be committed, and why.
+    pub fn lose(&self, note: impl Into<String>) {
+        self.lost.store(true, Ordering::Relaxed);
+        self.note(note);
+    }
+
+    /// Whether anything written in this call will not be committed.
+    pub fn lost(&self) -> bool {
+        self.lost.load(Ordering::Relaxed)
+    }
+
     /// Every note so far.
     pub fn notes(&self) -> Vec<String> {
         self.notes.lock().expect("notes lock").clone()
     }
 
-    fn reserve(&self, bytes: usize) -> bool {
+    /// Takes `bytes` from the call's staging budget; false when it is spent.
+    pub fn reserve(&self, bytes: usize) -> bool {
         let before = self.staged.fetch_add(bytes, Ordering::Relaxed);
         if before + bytes > MAX_STAGED_BYTES {
             self.staged.fetch_sub(bytes, Ordering::Relaxed);
@@ -166,7 +179,7 @@ impl OpenFile {
                  {MAX_CONTENT_BYTES} bytes (file-too-large). Nothing of this file was committed.",
                 self.shown
             );
-            self.shared.note(message.clone());
+            self.shared.lose(message.clone());
             return Err(FsError::new(Errno::FileTooLarge, message));
         }
         if end > self.data.len() {
@@ -177,7 +190,7 @@ impl OpenFile {
                      bytes of writes (no-space). Nothing of this file was committed.",
                     self.shown
                 );
-                self.shared.note(message.clone());
+                self.shared.lose(message.clone());
                 return Err(FsError::new(Errno::NoSpace, message));
             }
             self.data.resize(end, 0);

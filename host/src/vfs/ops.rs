@@ -129,6 +129,20 @@ impl Vfs {
         }
     }
 
+    /// `no-space` when the call may not hold `bytes` more until commit.
+    fn budget(&self, bytes: usize) -> FsResult<()> {
+        if self.shared.reserve(bytes) {
+            return Ok(());
+        }
+        Err(FsError::new(
+            Errno::NoSpace,
+            format!(
+                "this tool call holds more than {} bytes of staged changes",
+                super::file::MAX_STAGED_BYTES
+            ),
+        ))
+    }
+
     /// `no-entry` when the parent of `path` does not exist, `not-directory`
     /// when it is a file.
     fn check_parent(&self, mount: usize, path: &str) -> FsResult<()> {
@@ -303,7 +317,9 @@ impl Vfs {
             (Some(Found::File(info)), existing) => {
                 if existing.is_none() {
                     self.check_parent(mount, to)?;
-                } else {
+                }
+                self.budget(info.content.len())?;
+                if existing.is_some() {
                     self.overlay.insert((mount, to.clone()), Staged::Deleted);
                     self.ops.push(Op::Delete {
                         mount,
@@ -357,24 +373,31 @@ impl Vfs {
             files.push(item.path().to_owned());
             true
         })?;
-        let mut moved = false;
+        let mut found = Vec::new();
         for path in files {
             let place = Place::In {
                 mount,
                 path: path.clone(),
             };
             if let Some(Found::File(info)) = self.lookup(&place)? {
-                let new = format!("{to}{}", &path[from.len()..]);
-                self.overlay.insert((mount, path), Staged::Deleted);
-                self.overlay.insert(
-                    (mount, new),
-                    Staged::File {
-                        content: info.content,
-                        base: info.base,
-                    },
-                );
-                moved = true;
+                found.push((path, info));
             }
+        }
+        // The moved contents are held until commit: count them against the
+        // call's budget before anything moves.
+        self.budget(found.iter().map(|(_, info)| info.content.len()).sum())?;
+        let mut moved = false;
+        for (path, info) in found {
+            let new = format!("{to}{}", &path[from.len()..]);
+            self.overlay.insert((mount, path), Staged::Deleted);
+            self.overlay.insert(
+                (mount, new),
+                Staged::File {
+                    content: info.content,
+                    base: info.base,
+                },
+            );
+            moved = true;
         }
         for (path, staged) in self.staged_under(mount, &prefix) {
             if let Staged::File { content, base } = staged {
@@ -484,7 +507,7 @@ impl Vfs {
         f.dirty = false;
         let Ok(content) = String::from_utf8(f.data.clone()) else {
             f.failed = true;
-            f.shared.note(format!(
+            f.shared.lose(format!(
                 "{}: content is not valid UTF-8 text; memories hold UTF-8 only, so this file was not committed",
                 f.shown
             ));
