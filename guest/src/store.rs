@@ -63,9 +63,15 @@ impl fmt::Display for StoreError {
                 f.write_str("the file was changed by another writer")
             }
             StoreError::Conflict(other) => write!(f, "path conflicts with {other}"),
-            StoreError::TooLarge(size) => write!(
+            // The WIT leaves open whether the number is the content's size or
+            // the limit; only quote it when it can be the former.
+            StoreError::TooLarge(size) if *size > MAX_CONTENT_BYTES => write!(
                 f,
                 "file too large ({size} bytes; a memory holds at most {MAX_CONTENT_BYTES} bytes)"
+            ),
+            StoreError::TooLarge(_) => write!(
+                f,
+                "file too large (a memory holds at most {MAX_CONTENT_BYTES} bytes)"
             ),
             StoreError::NoSpace(why) => write!(f, "no space left in the memory store: {why}"),
             StoreError::Other(why) => f.write_str(why),

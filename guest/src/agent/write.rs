@@ -6,7 +6,8 @@ use std::fs;
 use super::{io_error, require_writable, resolve};
 use crate::Session;
 use crate::paths;
-use crate::protocol::{Input, ToolOutcome};
+use crate::protocol::{Input, ToolOutcome, fail};
+use crate::store::{MAX_CONTENT_BYTES, StoreError};
 
 /// Runs `write` on its JSON input.
 pub fn run(session: &Session, input: &str) -> ToolOutcome {
@@ -15,6 +16,15 @@ pub fn run(session: &Session, input: &str) -> ToolOutcome {
     let content = input.str("content")?;
     let target = resolve(session, "write", file_path)?;
     require_writable(session, "write", &target, file_path)?;
+    // Checked here because a refusal inside the filesystem reaches the guest
+    // only as a bare I/O error (NOTES-WASM), which would not tell the agent why.
+    let size = content.len() as u64;
+    if size > MAX_CONTENT_BYTES {
+        return fail(format!(
+            "write: {file_path}: {}",
+            StoreError::TooLarge(size)
+        ));
+    }
     fs::create_dir_all(paths::parent(&target)).map_err(|e| io_error("write", file_path, &e))?;
     fs::write(&target, content).map_err(|e| io_error("write", file_path, &e))?;
     // The reference counts Python characters here; memstore reports the
@@ -61,6 +71,22 @@ mod tests {
             r.content,
             format!("write: x.md is inside read-only directory {}", sb.root())
         );
+    }
+
+    #[test]
+    fn mem_02_write_over_size_cap_is_refused_before_writing() {
+        let sb = Sandbox::new();
+        let big = "x".repeat(102_401);
+        let r = sb.run(
+            "write",
+            json!({"file_path": "notes/big.md", "content": big}),
+        );
+        assert!(r.is_error);
+        assert_eq!(
+            r.content,
+            "write: notes/big.md: file too large (102401 bytes; a memory holds at most 102400 bytes)"
+        );
+        assert!(!std::path::Path::new(&format!("{}/big.md", sb.mount("notes"))).exists());
     }
 
     #[test]
