@@ -53,11 +53,6 @@ pub fn mount_of<'m>(mounts: &'m [Mount], path: &str) -> Option<&'m Mount> {
         .max_by_key(|m| m.path.len())
 }
 
-/// The last component of a path (`""` for `/`).
-pub fn file_name(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or("")
-}
-
 /// The parent directory of a normalised absolute path.
 pub fn parent(path: &str) -> &str {
     match path.rfind('/') {
@@ -143,9 +138,8 @@ mod tests {
     }
 
     #[test]
-    fn parent_and_file_name_split_a_path() {
+    fn parent_drops_the_last_component() {
         assert_eq!(parent("/a/b/c"), "/a/b");
         assert_eq!(parent("/a"), "/");
-        assert_eq!(file_name("/a/b/c.md"), "c.md");
     }
 }

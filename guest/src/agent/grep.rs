@@ -108,11 +108,9 @@ fn scan(regex: &Regex, path: &str, out: &mut Output) -> bool {
     if bytes[..bytes.len().min(BINARY_SNIFF_BYTES)].contains(&0) {
         return true;
     }
-    let mut raw_lines: Vec<&[u8]> = bytes.split_inclusive(|&b| b == b'\n').collect();
-    if bytes.is_empty() {
-        raw_lines.clear();
-    }
-    for (i, raw) in raw_lines.into_iter().enumerate() {
+    // Lines keep their `\n` here so that the length cap counts it, as the
+    // reference's does; a final line without one still counts as a line.
+    for (i, raw) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
         if raw.len() > GREP_MAX_LINE_LENGTH {
             continue;
         }
@@ -167,9 +165,10 @@ mod tests {
     #[test]
     fn tool_03_grep_skips_binary_files_and_git() {
         let sb = Sandbox::new();
+        sb.file("notes", "empty.md", "");
         sb.file("notes", "bin.dat", "needle\0");
         sb.file("notes", ".git/config", "needle");
-        let r = sb.run("grep", json!({"pattern": "needle"}));
+        let r = sb.run("grep", json!({"pattern": "needle|^$"}));
         assert_eq!(r.content, "no matches");
     }
 
