@@ -25,7 +25,8 @@ pub enum UpdateError<E> {
 
 /// Applies `edit` to the memory at `path`: `edit` maps the current content
 /// to the new content plus whatever the caller reports back. It may run
-/// twice, the second time on content another writer changed.
+/// twice, the second time on content another writer changed. Returns the
+/// content written and the report of the attempt that was written.
 ///
 /// # Errors
 /// See [`UpdateError`]; nothing was written in every case.
@@ -33,11 +34,11 @@ pub fn update<T, E>(
     store: &dyn Store,
     path: &str,
     mut edit: impl FnMut(&str) -> Result<(String, T), E>,
-) -> Result<T, UpdateError<E>> {
+) -> Result<(String, T), UpdateError<E>> {
     let first = store.read(path).map_err(UpdateError::Read)?;
     let (content, report) = edit(&first.content).map_err(UpdateError::Apply)?;
     match store.write(path, &content, Some(&first.sha256)) {
-        Ok(()) => return Ok(report),
+        Ok(()) => return Ok((content, report)),
         Err(StoreError::PreconditionFailed(_)) => {}
         Err(e) => return Err(UpdateError::Write(e)),
     }
@@ -48,7 +49,7 @@ pub fn update<T, E>(
     };
     let (content, report) = edit(&fresh.content).map_err(|_| UpdateError::Raced)?;
     match store.write(path, &content, Some(&fresh.sha256)) {
-        Ok(()) => Ok(report),
+        Ok(()) => Ok((content, report)),
         Err(StoreError::PreconditionFailed(_)) => Err(UpdateError::Raced),
         Err(e) => Err(UpdateError::Write(e)),
     }

@@ -24,7 +24,7 @@ pub fn run(session: &Session, input: &str) -> ToolOutcome {
         return fail(format!("edit: {file_path}: not a regular file"));
     }
     let store_error = |e: StoreError| ToolError(format!("edit: {file_path}: {e}"));
-    let replaced = update(session.store, &target, |text| {
+    let (_, replaced) = update(session.store, &target, |text| {
         replace(text, old, new, replace_all, file_path)
     })
     .map_err(|e| match e {

@@ -6,7 +6,7 @@ use std::fs;
 
 use regex::Regex;
 
-use super::{resolve, walk};
+use super::{io_error, resolve, walk};
 use crate::Session;
 use crate::protocol::{Input, ToolError, ToolOutcome};
 
@@ -48,7 +48,9 @@ pub fn run(session: &Session, input: &str) -> ToolOutcome {
                 &mut |entry, is_dir, _| is_dir || scan(&regex, entry, &mut out),
             );
         }
-        Err(e) => return Err(super::io_error("grep", path.unwrap_or(&search), &e)),
+        // The reference answers `no matches` for a missing path; naming the
+        // actual problem saves the agent a confused retry.
+        Err(e) => return Err(io_error("grep", path.unwrap_or(&search), &e)),
     }
     if out.hits.is_empty() {
         return Ok("no matches".into());

@@ -6,6 +6,7 @@ use std::fs;
 
 use super::{Command, numbered};
 use crate::protocol::{ToolError, ToolOutcome, fail};
+use crate::store::StoreError;
 use crate::update::{UpdateError, update};
 
 /// Lines of context the `str_replace` snippet shows before and after.
@@ -30,14 +31,14 @@ pub(super) fn str_replace(cmd: &Command) -> ToolOutcome {
     ))
 }
 
-/// Replaces the single occurrence of `old`; the new content is also the
-/// report, with the 0-based line where the change starts.
+/// Replaces the single occurrence of `old`; reports the 0-based line where
+/// the change starts.
 fn replace_once(
     content: &str,
     old: &str,
     new: &str,
     path: &str,
-) -> Result<(String, (String, usize)), ToolError> {
+) -> Result<(String, usize), ToolError> {
     match content.matches(old).count() {
         0 => fail(format!(
             "No replacement was performed, old_str `{old}` did not appear verbatim in {path}."
@@ -45,8 +46,7 @@ fn replace_once(
         1 => {
             let pos = content.find(old).unwrap_or(0);
             let changed_line = content[..pos].matches('\n').count();
-            let replaced = content.replace(old, new);
-            Ok((replaced.clone(), (replaced, changed_line)))
+            Ok((content.replace(old, new), changed_line))
         }
         _ => {
             let lines: Vec<String> = occurrence_lines(content, old)
@@ -140,7 +140,7 @@ fn existing_file(cmd: &Command, path: &str) -> Result<String, ToolError> {
 fn update_error(err: UpdateError<ToolError>, op: &str, path: &str) -> ToolError {
     match err {
         UpdateError::Apply(e) => e,
-        UpdateError::Read(crate::store::StoreError::NotFound(_)) => ToolError(format!(
+        UpdateError::Read(StoreError::NotFound(_)) => ToolError(format!(
             "The file {path} no longer exists (may have been deleted or renamed concurrently)."
         )),
         UpdateError::Read(e) | UpdateError::Write(e) => ToolError(format!("{op}: {path}: {e}")),
