@@ -6,22 +6,13 @@
 //! `NativeStore`. Result texts and error flags must be identical; only the
 //! temporary root directory is normalised, should it appear.
 //!
-//! The reference needs a Python with the SDK: `MEMSTORE_REFERENCE_PYTHON`
-//! (default `python3`). Without it the test fails, unless
-//! `MEMSTORE_SKIP_DIFFERENTIAL=1` is set.
+//! How the reference is found, and skipped, is in `common/mod.rs`.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
 use memstore_guest::native_store::NativeStore;
 use memstore_guest::{Mount, Session};
 use serde_json::{Value, json};
-
-/// The SDK version whose strings memstore reproduces.
-const REFERENCE_VERSION: &str = "2.11.0";
-
-/// Exit status of the driver when the SDK cannot be imported.
-const NO_SDK: i32 = 3;
 
 fn create(path: &str, text: &str) -> Value {
     json!({"command": "create", "path": path, "file_text": text})
@@ -216,75 +207,6 @@ fn sequences() -> Vec<(&'static str, Vec<Value>)> {
     ]
 }
 
-fn python() -> String {
-    std::env::var("MEMSTORE_REFERENCE_PYTHON").unwrap_or_else(|_| "python3".into())
-}
-
-fn skipping() -> bool {
-    std::env::var("MEMSTORE_SKIP_DIFFERENTIAL").is_ok_and(|v| v == "1")
-}
-
-/// The reference's results per sequence, or `None` when skipped.
-fn run_reference(commands: &[Vec<Value>]) -> Option<Vec<Vec<Value>>> {
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/reference_memory_tool.py"
-    );
-    let python = python();
-    let unavailable = |why: String| {
-        if skipping() {
-            eprintln!("skipping the differential test (MEMSTORE_SKIP_DIFFERENTIAL=1): {why}");
-            None
-        } else {
-            panic!(
-                "the memory-tool differential test needs the reference implementation: {why}\n\
-                 Install it (`python3 -m venv v && v/bin/pip install anthropic=={REFERENCE_VERSION}`) \
-                 and set MEMSTORE_REFERENCE_PYTHON=v/bin/python, or set MEMSTORE_SKIP_DIFFERENTIAL=1."
-            )
-        }
-    };
-    let child = Command::new(&python)
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match child {
-        Ok(child) => child,
-        Err(e) => return unavailable(format!("cannot run {python}: {e}")),
-    };
-    let request = json!({ "sequences": commands }).to_string();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(request.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    if output.status.code() == Some(NO_SDK) {
-        return unavailable(format!("{python} cannot import it: {}", stderr.trim()));
-    }
-    assert!(
-        output.status.success(),
-        "reference driver failed ({}): {stderr}",
-        output.status
-    );
-    let response: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let version = response["version"].as_str().unwrap_or_default();
-    assert_eq!(
-        version, REFERENCE_VERSION,
-        "{python} has anthropic {version}; the reference strings are those of {REFERENCE_VERSION}"
-    );
-    let results = response["results"].as_array().unwrap();
-    Some(
-        results
-            .iter()
-            .map(|seq| seq.as_array().unwrap().clone())
-            .collect(),
-    )
-}
-
 /// Our results for one sequence, on a fresh directory named like the
 /// reference's (`…/memories`) so that directory sizes agree.
 fn run_ours(commands: &[Value]) -> Vec<(String, String, bool)> {
@@ -310,11 +232,13 @@ fn run_ours(commands: &[Value]) -> Vec<(String, String, bool)> {
 fn tool_04_memory_tool_matches_reference_sdk() {
     let sequences = sequences();
     let commands: Vec<Vec<Value>> = sequences.iter().map(|(_, c)| c.clone()).collect();
-    let Some(reference) = run_reference(&commands) else {
+    let request = json!({ "sequences": commands });
+    let Some(reference) = common::run_reference("reference_memory_tool.py", &request) else {
         return;
     };
     let mut mismatches = Vec::new();
     for ((name, commands), expected) in sequences.iter().zip(&reference) {
+        let expected = expected.as_array().unwrap();
         let ours = run_ours(commands);
         assert_eq!(
             expected.len(),
@@ -324,14 +248,13 @@ fn tool_04_memory_tool_matches_reference_sdk() {
         for ((command, theirs), (our_root, our_content, our_error)) in
             commands.iter().zip(expected).zip(ours)
         {
-            let their_root = theirs["root"].as_str().unwrap();
-            let their_content = theirs["content"]
-                .as_str()
-                .unwrap()
-                .replace(their_root, "<ROOT>");
-            let their_error = theirs["is_error"].as_bool().unwrap();
-            let our_content = our_content.replace(&our_root, "<ROOT>");
-            if (their_content.as_str(), their_error) != (our_content.as_str(), our_error) {
+            let (their_content, their_error) = common::normalised(
+                theirs["content"].as_str().unwrap(),
+                theirs["is_error"].as_bool().unwrap(),
+                theirs["root"].as_str().unwrap(),
+            );
+            let (our_content, our_error) = common::normalised(&our_content, our_error, &our_root);
+            if (&their_content, their_error) != (&our_content, our_error) {
                 mismatches.push(format!(
                     "[{name}] {command}\n  reference (is_error={their_error}): {their_content:?}\n  \
                      memstore  (is_error={our_error}): {our_content:?}"
