@@ -5,10 +5,13 @@
 //! handling and commit batching stay behind these traits, so a PostgreSQL
 //! backend implements the same three traits and passes the same tests.
 
+pub mod keys;
+
 use std::any::Any;
 use std::ops::Bound;
 
 use crate::store::chain::{ChainRow, Hash};
+use keys::{KeyReadTx, KeyWriteTx};
 use crate::store::error::Result;
 use crate::store::model::{
     Actor, Event, EventQuery, EventType, Memory, MemoryStore, MemoryVersion, Operation, StoreQuery,
@@ -133,7 +136,7 @@ pub struct PathRange<'a> {
 }
 
 /// Queries available inside any transaction.
-pub trait ReadTx {
+pub trait ReadTx: KeyReadTx {
     /// A store by id.
     fn store(&mut self, id: &str) -> Result<Option<StoreRow>>;
 
@@ -181,7 +184,7 @@ pub trait ReadTx {
 }
 
 /// Changes available inside a write transaction.
-pub trait WriteTx: ReadTx {
+pub trait WriteTx: ReadTx + KeyWriteTx {
     /// Inserts a new store with an empty chain.
     fn insert_store(&mut self, store: &MemoryStore) -> Result<()>;
 
