@@ -166,6 +166,9 @@ pub trait ReadTx: KeyReadTx {
     /// A version by id, pruned or not.
     fn version(&mut self, store_id: &str, id: &str) -> Result<Option<VersionRecord>>;
 
+    /// The store a version belongs to, found by the version id alone.
+    fn version_store(&mut self, id: &str) -> Result<Option<String>>;
+
     /// Unpruned versions matching `q`, newest first, after the keyset
     /// position `before` (exclusive), at most `limit`.
     fn list_versions(

@@ -54,6 +54,16 @@ impl Engine {
         })
     }
 
+    /// The id of the store holding `version_id`, for callers that only
+    /// have the version id (version ids are unique across stores).
+    ///
+    /// # Errors
+    /// [`StoreError::VersionNotFound`].
+    pub fn version_store(&self, version_id: &str) -> Result<String> {
+        self.read(|tx| tx.version_store(version_id))?
+            .ok_or_else(|| StoreError::VersionNotFound(version_id.to_owned()))
+    }
+
     /// Redacts a historical version: its content, hash, size and path leave
     /// the database file (VER-04). Idempotent. The head of a live memory
     /// cannot be redacted.

@@ -172,6 +172,13 @@ impl ReadTx for SqliteTx<'_> {
             .map(|(_, version, pruned)| VersionRecord { version, pruned }))
     }
 
+    fn version_store(&mut self, id: &str) -> Result<Option<String>> {
+        self.conn
+            .prepare_cached("SELECT store_id FROM versions WHERE id = ?1")
+            .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
+            .map_err(db("finding a version's store"))
+    }
+
     fn list_versions(
         &mut self,
         store_id: &str,
