@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 
 use super::AppState;
-use super::auth::Caller;
+use super::auth::{Caller, Writer};
 use super::error::ApiResult;
 use super::extract::{PathParams, QueryParams, blocking};
 use super::memories::ViewParam;
@@ -34,11 +34,10 @@ pub async fn verify(
     responses((status = 200, description = "The memory with the version's content restored")))]
 pub async fn rollback(
     State(s): State<AppState>,
-    caller: Caller,
+    Writer(caller): Writer,
     PathParams((store_id, version_id)): PathParams<(String, String)>,
     QueryParams(q): QueryParams<ViewParam>,
 ) -> ApiResult<Json<Memory>> {
-    caller.require_write()?;
     blocking(move || {
         owned_store(&s.engine, &caller, &store_id)?;
         let mut m = s

@@ -118,3 +118,18 @@ impl FromRequestParts<AppState> for Caller {
         Ok(Self { key, workspace })
     }
 }
+
+/// A caller whose key may change data: readers are refused with 403 before
+/// the body is even read (SEC-01).
+#[derive(Debug, Clone)]
+pub struct Writer(pub Caller);
+
+impl FromRequestParts<AppState> for Writer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        caller.require_write()?;
+        Ok(Self(caller))
+    }
+}

@@ -137,7 +137,10 @@ struct Cursor {
     shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
-fn event_stream(s: AppState, query: EventQuery) -> impl Stream<Item = Result<SseEvent, Infallible>> {
+fn event_stream(
+    s: AppState,
+    query: EventQuery,
+) -> impl Stream<Item = Result<SseEvent, Infallible>> {
     let cursor = Cursor {
         engine: s.engine,
         query,

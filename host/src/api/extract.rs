@@ -18,19 +18,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> ApiResult<Self> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| match e {
-                BytesRejection::FailedToBufferBody(_)
-                    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
-                {
-                    ApiError::TooLarge(format!(
-                        "request body is over the limit of {} bytes",
-                        super::MAX_BODY_BYTES
-                    ))
-                }
-                other => ApiError::invalid(format!("could not read the request body: {other}")),
-            })?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| match e {
+            BytesRejection::FailedToBufferBody(_)
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
+            {
+                ApiError::TooLarge(format!(
+                    "request body is over the limit of {} bytes",
+                    super::MAX_BODY_BYTES
+                ))
+            }
+            other => ApiError::invalid(format!("could not read the request body: {other}")),
+        })?;
         parse_json(&bytes).map(Self)
     }
 }

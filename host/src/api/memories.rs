@@ -7,13 +7,11 @@ use axum::extract::State;
 use serde::Deserialize;
 
 use super::AppState;
-use super::auth::Caller;
+use super::auth::{Caller, Writer};
 use super::error::{ApiError, ApiResult};
 use super::extract::{JsonBody, PathParams, QueryParams, blocking};
 use super::stores::owned_store;
-use crate::store::{
-    DeletedMemory, Memory, MemoryListItem, MemoryQuery, MemoryUpdate, Page, View,
-};
+use crate::store::{DeletedMemory, Memory, MemoryListItem, MemoryQuery, MemoryUpdate, Page, View};
 
 /// Body of `POST /v1/memory_stores/{id}/memories`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -97,12 +95,11 @@ fn viewed(mut m: Memory, view: View) -> Memory {
     responses((status = 200, description = "The new memory")))]
 pub async fn create(
     State(s): State<AppState>,
-    caller: Caller,
+    Writer(caller): Writer,
     PathParams(store_id): PathParams<String>,
     QueryParams(q): QueryParams<ViewParam>,
     JsonBody(body): JsonBody<CreateMemory>,
 ) -> ApiResult<Json<Memory>> {
-    caller.require_write()?;
     let content = body
         .content
         .ok_or_else(|| ApiError::invalid("content: a string is required"))?;
@@ -164,12 +161,11 @@ pub async fn retrieve(
     responses((status = 200, description = "The memory after the update")))]
 pub async fn update(
     State(s): State<AppState>,
-    caller: Caller,
+    Writer(caller): Writer,
     PathParams((store_id, memory_id)): PathParams<(String, String)>,
     QueryParams(q): QueryParams<ViewParam>,
     JsonBody(body): JsonBody<UpdateMemory>,
 ) -> ApiResult<Json<Memory>> {
-    caller.require_write()?;
     blocking(move || {
         owned_store(&s.engine, &caller, &store_id)?;
         let update = MemoryUpdate {
@@ -193,11 +189,10 @@ pub async fn update(
     responses((status = 200, description = "`{id, type: \"memory_deleted\"}`")))]
 pub async fn delete(
     State(s): State<AppState>,
-    caller: Caller,
+    Writer(caller): Writer,
     PathParams((store_id, memory_id)): PathParams<(String, String)>,
     QueryParams(q): QueryParams<DeleteMemoryParams>,
 ) -> ApiResult<Json<DeletedMemory>> {
-    caller.require_write()?;
     blocking(move || {
         owned_store(&s.engine, &caller, &store_id)?;
         Ok(Json(s.engine.delete_memory(

@@ -9,7 +9,7 @@ use axum::extract::State;
 use serde::Deserialize;
 
 use super::AppState;
-use super::auth::Caller;
+use super::auth::{Caller, Writer};
 use super::error::ApiResult;
 use super::extract::{JsonBody, PathParams, QueryParams, blocking};
 use crate::store::{
@@ -77,10 +77,9 @@ pub fn owned_store(engine: &Engine, caller: &Caller, id: &str) -> ApiResult<Memo
     request_body = CreateStore, responses((status = 200, description = "The new memory store")))]
 pub async fn create(
     State(s): State<AppState>,
-    caller: Caller,
+    Writer(caller): Writer,
     JsonBody(body): JsonBody<CreateStore>,
 ) -> ApiResult<Json<MemoryStore>> {
-    caller.require_write()?;
     blocking(move || {
         let new = NewStore {
             workspace_id: caller.workspace.clone(),
@@ -132,11 +131,10 @@ pub async fn retrieve(
     request_body = UpdateStore, responses((status = 200, description = "The updated memory store")))]
 pub async fn update(
     State(s): State<AppState>,
-    caller: Caller,
+    Writer(caller): Writer,
     PathParams(id): PathParams<String>,
     JsonBody(body): JsonBody<UpdateStore>,
 ) -> ApiResult<Json<MemoryStore>> {
-    caller.require_write()?;
     blocking(move || {
         owned_store(&s.engine, &caller, &id)?;
         let patch = StorePatch {
@@ -154,10 +152,9 @@ pub async fn update(
     responses((status = 200, description = "The archived memory store")))]
 pub async fn archive(
     State(s): State<AppState>,
-    caller: Caller,
+    Writer(caller): Writer,
     PathParams(id): PathParams<String>,
 ) -> ApiResult<Json<MemoryStore>> {
-    caller.require_write()?;
     blocking(move || {
         owned_store(&s.engine, &caller, &id)?;
         Ok(Json(s.engine.archive_store(&id, &caller.actor())?))
@@ -170,10 +167,9 @@ pub async fn archive(
     responses((status = 200, description = "`{id, type: \"memory_store_deleted\"}`")))]
 pub async fn delete(
     State(s): State<AppState>,
-    caller: Caller,
+    Writer(caller): Writer,
     PathParams(id): PathParams<String>,
 ) -> ApiResult<Json<DeletedStore>> {
-    caller.require_write()?;
     blocking(move || {
         owned_store(&s.engine, &caller, &id)?;
         s.engine.delete_store(&id, &caller.actor())?;

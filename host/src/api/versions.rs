@@ -6,7 +6,7 @@ use axum::extract::State;
 use serde::Deserialize;
 
 use super::AppState;
-use super::auth::Caller;
+use super::auth::{Caller, Writer};
 use super::error::ApiResult;
 use super::extract::{PathParams, QueryParams, blocking};
 use super::memories::ViewParam;
@@ -123,10 +123,9 @@ pub async fn retrieve(
     responses((status = 200, description = "The redacted memory version")))]
 pub async fn redact(
     State(s): State<AppState>,
-    caller: Caller,
+    Writer(caller): Writer,
     PathParams((store_id, version_id)): PathParams<(String, String)>,
 ) -> ApiResult<Json<MemoryVersion>> {
-    caller.require_write()?;
     blocking(move || {
         owned_store(&s.engine, &caller, &store_id)?;
         Ok(Json(s.engine.redact_version(

@@ -11,12 +11,12 @@ use std::any::Any;
 use std::ops::Bound;
 
 use crate::store::chain::{ChainRow, Hash};
-use keys::{KeyReadTx, KeyWriteTx};
 use crate::store::error::Result;
 use crate::store::model::{
     Actor, Event, EventQuery, EventType, Memory, MemoryStore, MemoryVersion, Operation, StoreQuery,
     Timestamp, VersionQuery,
 };
+use keys::{KeyReadTx, KeyWriteTx};
 
 /// A value a write job hands back to its caller once the job has committed.
 pub type JobOutput = Box<dyn Any + Send>;

@@ -12,7 +12,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_initial", include_str!("migrations/0001_initial.sql")),
     // Slot 2 belongs to `0002_sessions` (sandbox branch); the lead registers it
     // here on merge so that API keys stay migration 3 everywhere.
-    ("0003_api_keys", include_str!("migrations/0003_api_keys.sql")),
+    (
+        "0003_api_keys",
+        include_str!("migrations/0003_api_keys.sql"),
+    ),
 ];
 
 /// Brings the schema up to date; safe when several processes open the same
