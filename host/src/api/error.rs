@@ -8,7 +8,7 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use crate::store::{ErrorKind, StoreError};
 
@@ -71,25 +71,54 @@ impl ApiError {
         }
     }
 
-    /// The `error` object of the body.
-    fn body(&self, error_type: &str, internal: bool) -> Value {
+    /// The whole error body.
+    fn body(&self, error_type: &'static str, internal: bool) -> ErrorBody<'_> {
         let message = if internal {
             INTERNAL_MESSAGE.to_owned()
         } else {
             self.to_string()
         };
-        let mut error = json!({ "type": error_type, "message": message });
-        if let Self::Store(StoreError::PathConflict {
-            conflicting_memory_id,
-            conflicting_path,
-            ..
-        }) = self
-        {
-            error["conflicting_memory_id"] = json!(conflicting_memory_id);
-            error["conflicting_path"] = json!(conflicting_path);
+        let (conflicting_memory_id, conflicting_path) = match self {
+            Self::Store(StoreError::PathConflict {
+                conflicting_memory_id,
+                conflicting_path,
+                ..
+            }) => (
+                Some(conflicting_memory_id.as_str()),
+                Some(conflicting_path.as_str()),
+            ),
+            _ => (None, None),
+        };
+        ErrorBody {
+            kind: "error",
+            error: ErrorDetail {
+                error_type,
+                message,
+                conflicting_memory_id,
+                conflicting_path,
+            },
         }
-        json!({ "type": "error", "error": error })
     }
+}
+
+/// `{"type":"error","error":{…}}`, fields in the reference's order.
+#[derive(Debug, Serialize)]
+struct ErrorBody<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    error: ErrorDetail<'a>,
+}
+
+/// The `error` object; path conflicts name the memory in the way (MEM-04).
+#[derive(Debug, Serialize)]
+struct ErrorDetail<'a> {
+    #[serde(rename = "type")]
+    error_type: &'static str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    conflicting_memory_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    conflicting_path: Option<&'a str>,
 }
 
 impl IntoResponse for ApiError {
@@ -148,7 +177,7 @@ mod tests {
         });
         let (status, t) = e.status_and_type();
         assert_eq!(status, StatusCode::CONFLICT);
-        let body = e.body(t, false);
+        let body = serde_json::to_value(e.body(t, false)).unwrap();
         assert_eq!(body["type"], "error");
         assert_eq!(body["error"]["type"], "memory_path_conflict_error");
         assert_eq!(body["error"]["conflicting_memory_id"], "mem_1");
@@ -160,6 +189,6 @@ mod tests {
         let e = ApiError::Store(StoreError::Corrupt("secret detail".into()));
         let (status, t) = e.status_and_type();
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
-        assert_eq!(e.body(t, true)["error"]["message"], INTERNAL_MESSAGE);
+        assert_eq!(e.body(t, true).error.message, INTERNAL_MESSAGE);
     }
 }
