@@ -14,7 +14,7 @@ use crate::store::{ChainReport, Memory, View};
 
 /// `GET /v1/memory_stores/{id}/audit/verify`
 #[utoipa::path(get, path = "/v1/memory_stores/{memory_store_id}/audit/verify", tag = "audit",
-    responses((status = 200, description = "The result of walking the store's audit chain")))]
+    responses((status = 200, description = "The result of walking the store's audit chain", body = super::schemas::ChainReportSchema), (status = 400, description = "Invalid request", body = super::schemas::ErrorSchema), (status = 404, description = "Not found", body = super::schemas::ErrorSchema)))]
 pub async fn verify(
     State(s): State<AppState>,
     caller: Caller,
@@ -31,7 +31,7 @@ pub async fn verify(
 #[utoipa::path(post,
     path = "/v1/memory_stores/{memory_store_id}/memory_versions/{memory_version_id}/rollback",
     tag = "audit", params(ViewParam),
-    responses((status = 200, description = "The memory with the version's content restored")))]
+    responses((status = 200, description = "The memory with the version's content restored", body = super::schemas::MemorySchema), (status = 400, description = "Invalid request", body = super::schemas::ErrorSchema), (status = 404, description = "Not found", body = super::schemas::ErrorSchema)))]
 pub async fn rollback(
     State(s): State<AppState>,
     Writer(caller): Writer,

@@ -44,7 +44,7 @@ pub struct EventParams {
 #[utoipa::path(get, path = "/v1/memory_stores/{memory_store_id}/events", tag = "events",
     params(EventParams),
     responses((status = 200, description = "A page of events, oldest first, or an SSE stream \
-        when the request accepts text/event-stream")))]
+        when the request accepts text/event-stream", body = super::schemas::EventPageSchema), (status = 400, description = "Invalid request", body = super::schemas::ErrorSchema), (status = 404, description = "Not found", body = super::schemas::ErrorSchema)))]
 pub async fn store_events(
     State(s): State<AppState>,
     caller: Caller,

@@ -92,7 +92,7 @@ fn viewed(mut m: Memory, view: View) -> Memory {
 /// `POST /v1/memory_stores/{id}/memories`
 #[utoipa::path(post, path = "/v1/memory_stores/{memory_store_id}/memories", tag = "memories",
     params(ViewParam), request_body = CreateMemory,
-    responses((status = 200, description = "The new memory")))]
+    responses((status = 200, description = "The new memory", body = super::schemas::MemorySchema), (status = 400, description = "Invalid request", body = super::schemas::ErrorSchema), (status = 404, description = "Not found", body = super::schemas::ErrorSchema), (status = 409, description = "Path conflict", body = super::schemas::ErrorSchema)))]
 pub async fn create(
     State(s): State<AppState>,
     Writer(caller): Writer,
@@ -116,7 +116,7 @@ pub async fn create(
 /// `GET /v1/memory_stores/{id}/memories`
 #[utoipa::path(get, path = "/v1/memory_stores/{memory_store_id}/memories", tag = "memories",
     params(ListMemories),
-    responses((status = 200, description = "A page of memories and memory prefixes, in path order")))]
+    responses((status = 200, description = "A page of memories and memory prefixes, in path order", body = super::schemas::MemoryPageSchema), (status = 400, description = "Invalid request", body = super::schemas::ErrorSchema), (status = 404, description = "Not found", body = super::schemas::ErrorSchema)))]
 pub async fn list(
     State(s): State<AppState>,
     caller: Caller,
@@ -140,7 +140,7 @@ pub async fn list(
 
 /// `GET /v1/memory_stores/{id}/memories/{mem}`
 #[utoipa::path(get, path = "/v1/memory_stores/{memory_store_id}/memories/{memory_id}",
-    tag = "memories", params(ViewParam), responses((status = 200, description = "The memory")))]
+    tag = "memories", params(ViewParam), responses((status = 200, description = "The memory", body = super::schemas::MemorySchema), (status = 400, description = "Invalid request", body = super::schemas::ErrorSchema), (status = 404, description = "Not found", body = super::schemas::ErrorSchema)))]
 pub async fn retrieve(
     State(s): State<AppState>,
     caller: Caller,
@@ -158,7 +158,7 @@ pub async fn retrieve(
 /// `POST /v1/memory_stores/{id}/memories/{mem}`
 #[utoipa::path(post, path = "/v1/memory_stores/{memory_store_id}/memories/{memory_id}",
     tag = "memories", params(ViewParam), request_body = UpdateMemory,
-    responses((status = 200, description = "The memory after the update")))]
+    responses((status = 200, description = "The memory after the update", body = super::schemas::MemorySchema), (status = 400, description = "Invalid request", body = super::schemas::ErrorSchema), (status = 404, description = "Not found", body = super::schemas::ErrorSchema), (status = 409, description = "Path conflict or precondition failed", body = super::schemas::ErrorSchema)))]
 pub async fn update(
     State(s): State<AppState>,
     Writer(caller): Writer,
@@ -186,7 +186,7 @@ pub async fn update(
 /// `DELETE /v1/memory_stores/{id}/memories/{mem}`
 #[utoipa::path(delete, path = "/v1/memory_stores/{memory_store_id}/memories/{memory_id}",
     tag = "memories", params(DeleteMemoryParams),
-    responses((status = 200, description = "`{id, type: \"memory_deleted\"}`")))]
+    responses((status = 200, description = "The memory is deleted", body = super::schemas::DeletedMemorySchema), (status = 400, description = "Invalid request", body = super::schemas::ErrorSchema), (status = 404, description = "Not found", body = super::schemas::ErrorSchema), (status = 409, description = "Precondition failed", body = super::schemas::ErrorSchema)))]
 pub async fn delete(
     State(s): State<AppState>,
     Writer(caller): Writer,

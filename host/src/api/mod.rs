@@ -20,6 +20,7 @@ pub mod events;
 pub mod extract;
 pub mod memories;
 pub mod openapi;
+pub mod schemas;
 pub mod sessions;
 pub mod stores;
 pub mod versions;

@@ -74,7 +74,7 @@ pub fn owned_store(engine: &Engine, caller: &Caller, id: &str) -> ApiResult<Memo
 
 /// `POST /v1/memory_stores`
 #[utoipa::path(post, path = "/v1/memory_stores", tag = "memory_stores",
-    request_body = CreateStore, responses((status = 200, description = "The new memory store")))]
+    request_body = CreateStore, responses((status = 200, description = "The new memory store", body = super::schemas::MemoryStoreSchema), (status = 400, description = "Invalid request", body = super::schemas::ErrorSchema), (status = 404, description = "Not found", body = super::schemas::ErrorSchema)))]
 pub async fn create(
     State(s): State<AppState>,
     Writer(caller): Writer,
@@ -94,7 +94,7 @@ pub async fn create(
 
 /// `GET /v1/memory_stores`
 #[utoipa::path(get, path = "/v1/memory_stores", tag = "memory_stores", params(ListStores),
-    responses((status = 200, description = "A page of memory stores, newest first")))]
+    responses((status = 200, description = "A page of memory stores, newest first", body = super::schemas::StorePageSchema), (status = 400, description = "Invalid request", body = super::schemas::ErrorSchema), (status = 404, description = "Not found", body = super::schemas::ErrorSchema)))]
 pub async fn list(
     State(s): State<AppState>,
     caller: Caller,
@@ -117,7 +117,7 @@ pub async fn list(
 
 /// `GET /v1/memory_stores/{id}`
 #[utoipa::path(get, path = "/v1/memory_stores/{memory_store_id}", tag = "memory_stores",
-    responses((status = 200, description = "The memory store")))]
+    responses((status = 200, description = "The memory store", body = super::schemas::MemoryStoreSchema), (status = 400, description = "Invalid request", body = super::schemas::ErrorSchema), (status = 404, description = "Not found", body = super::schemas::ErrorSchema)))]
 pub async fn retrieve(
     State(s): State<AppState>,
     caller: Caller,
@@ -128,7 +128,7 @@ pub async fn retrieve(
 
 /// `POST /v1/memory_stores/{id}`
 #[utoipa::path(post, path = "/v1/memory_stores/{memory_store_id}", tag = "memory_stores",
-    request_body = UpdateStore, responses((status = 200, description = "The updated memory store")))]
+    request_body = UpdateStore, responses((status = 200, description = "The updated memory store", body = super::schemas::MemoryStoreSchema), (status = 400, description = "Invalid request", body = super::schemas::ErrorSchema), (status = 404, description = "Not found", body = super::schemas::ErrorSchema)))]
 pub async fn update(
     State(s): State<AppState>,
     Writer(caller): Writer,
@@ -149,7 +149,7 @@ pub async fn update(
 
 /// `POST /v1/memory_stores/{id}/archive`
 #[utoipa::path(post, path = "/v1/memory_stores/{memory_store_id}/archive", tag = "memory_stores",
-    responses((status = 200, description = "The archived memory store")))]
+    responses((status = 200, description = "The archived memory store", body = super::schemas::MemoryStoreSchema), (status = 400, description = "Invalid request", body = super::schemas::ErrorSchema), (status = 404, description = "Not found", body = super::schemas::ErrorSchema)))]
 pub async fn archive(
     State(s): State<AppState>,
     Writer(caller): Writer,
@@ -164,7 +164,7 @@ pub async fn archive(
 
 /// `DELETE /v1/memory_stores/{id}`
 #[utoipa::path(delete, path = "/v1/memory_stores/{memory_store_id}", tag = "memory_stores",
-    responses((status = 200, description = "`{id, type: \"memory_store_deleted\"}`")))]
+    responses((status = 200, description = "The store is deleted", body = super::schemas::DeletedStoreSchema), (status = 400, description = "Invalid request", body = super::schemas::ErrorSchema), (status = 404, description = "Not found", body = super::schemas::ErrorSchema)))]
 pub async fn delete(
     State(s): State<AppState>,
     Writer(caller): Writer,

@@ -70,7 +70,7 @@ impl ListVersions {
 /// `GET /v1/memory_stores/{id}/memory_versions`
 #[utoipa::path(get, path = "/v1/memory_stores/{memory_store_id}/memory_versions",
     tag = "memory_versions", params(ListVersions),
-    responses((status = 200, description = "A page of memory versions, newest first")))]
+    responses((status = 200, description = "A page of memory versions, newest first", body = super::schemas::VersionPageSchema), (status = 400, description = "Invalid request", body = super::schemas::ErrorSchema), (status = 404, description = "Not found", body = super::schemas::ErrorSchema)))]
 pub async fn list(
     State(s): State<AppState>,
     caller: Caller,
@@ -98,7 +98,7 @@ pub async fn list(
 /// `GET /v1/memory_stores/{id}/memory_versions/{ver}`
 #[utoipa::path(get, path = "/v1/memory_stores/{memory_store_id}/memory_versions/{memory_version_id}",
     tag = "memory_versions", params(ViewParam),
-    responses((status = 200, description = "The memory version (also when redacted)")))]
+    responses((status = 200, description = "The memory version (also when redacted)", body = super::schemas::MemoryVersionSchema), (status = 400, description = "Invalid request", body = super::schemas::ErrorSchema), (status = 404, description = "Not found", body = super::schemas::ErrorSchema)))]
 pub async fn retrieve(
     State(s): State<AppState>,
     caller: Caller,
@@ -120,7 +120,7 @@ pub async fn retrieve(
 #[utoipa::path(post,
     path = "/v1/memory_stores/{memory_store_id}/memory_versions/{memory_version_id}/redact",
     tag = "memory_versions",
-    responses((status = 200, description = "The redacted memory version")))]
+    responses((status = 200, description = "The redacted memory version", body = super::schemas::MemoryVersionSchema), (status = 400, description = "Invalid request", body = super::schemas::ErrorSchema), (status = 404, description = "Not found", body = super::schemas::ErrorSchema)))]
 pub async fn redact(
     State(s): State<AppState>,
     Writer(caller): Writer,
