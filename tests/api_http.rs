@@ -291,3 +291,39 @@ async fn api_graceful_shutdown_returns_after_in_flight_requests() {
         .unwrap();
     assert_eq!(listed.data.len(), 1, "the acknowledged write is durable");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dur_01_writes_acknowledged_around_shutdown_are_durable() {
+    let s = TestServer::start().await;
+    let store = s.store("racing").await;
+    let writes: Vec<_> = (0..16)
+        .map(|i| {
+            s.req(Method::POST, &format!("/v1/memory_stores/{store}/memories"))
+                .json(&json!({"path": format!("/m{i}.md"), "content": format!("{i}")}))
+                .send()
+        })
+        .collect();
+    let sent = tokio::spawn(futures_util::future::join_all(writes));
+    let engine = s.engine.clone();
+    s.stop().await.expect("server stops cleanly");
+    let acknowledged: Vec<String> = {
+        let mut ok = Vec::new();
+        for r in sent.await.unwrap().into_iter().flatten() {
+            if r.status() == 200 {
+                let body: serde_json::Value = r.json().await.unwrap();
+                ok.push(body["path"].as_str().unwrap().to_owned());
+            }
+        }
+        ok
+    };
+    let stored = engine
+        .list_memories(&store, &memstore::store::MemoryQuery::default())
+        .unwrap();
+    let stored: Vec<&str> = stored.data.iter().map(|m| m.path()).collect();
+    for path in &acknowledged {
+        assert!(
+            stored.contains(&path.as_str()),
+            "{path} was acknowledged but is missing"
+        );
+    }
+}
