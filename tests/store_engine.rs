@@ -126,7 +126,7 @@ fn store_02_list_filters_by_creation_time_and_workspace() {
             ..StoreQuery::default()
         })
         .unwrap();
-    assert_eq!(after_a.data, [b.clone()]);
+    assert_eq!(after_a.data, [b]);
     let until_a = db
         .engine
         .list_stores(&StoreQuery {
@@ -1246,4 +1246,30 @@ fn actor_json_matches_reference_shapes() {
         serde_json::to_value(api("k")).unwrap(),
         serde_json::json!({"type":"api_actor","api_key_id":"k"})
     );
+}
+
+#[test]
+fn sec_04_hostile_strings_are_data_not_sql() {
+    let db = TestDb::new();
+    let hostile = "x'); DROP TABLE memories; --";
+    let s = db.store(hostile);
+    let path = "/notes/'; DELETE FROM versions WHERE '1'='1";
+    db.engine
+        .create_memory(&s.id, path, hostile, &user())
+        .unwrap();
+    let m = db.engine.memory_at(&s.id, path).unwrap().unwrap();
+    assert_eq!(m.content.as_deref(), Some(hostile));
+    assert_eq!(db.engine.store(&s.id).unwrap().name, hostile);
+    assert_eq!(versions(&db, &s.id).len(), 1);
+    let listed = db
+        .engine
+        .list_memories(
+            &s.id,
+            &MemoryQuery {
+                path_prefix: Some("/notes/".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(paths(&listed.data), [path]);
 }

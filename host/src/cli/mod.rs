@@ -65,6 +65,10 @@ pub struct Cli {
     )]
     pub user: String,
 
+    /// Most live memories one store may hold (MEM-09).
+    #[arg(long, global = true, env = "MEMSTORE_MAX_MEMORIES", default_value_t = EngineConfig::default().max_memories_per_store)]
+    pub max_memories: usize,
+
     /// Log more (repeat for even more); logs go to stderr.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -92,7 +96,7 @@ pub enum Command {
     #[command(subcommand)]
     Audit(history::AuditCommand),
     /// Apply version retention: prune old versions' content.
-    Prune,
+    Prune(history::PruneArgs),
     /// Show a store's event log.
     Events(history::EventsArgs),
     /// Run the HTTP API server.
@@ -118,7 +122,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Demo(args) = cli.command {
         return demo::run(args, &out);
     }
-    let engine = Engine::open_sqlite(&cli.db, EngineConfig::default())
+    let mut config = EngineConfig {
+        max_memories_per_store: cli.max_memories,
+        ..EngineConfig::default()
+    };
+    if let Command::Prune(args) = &cli.command {
+        args.apply(&mut config);
+    }
+    let engine = Engine::open_sqlite(&cli.db, config)
         .with_context(|| format!("cannot open database {}", cli.db.display()))?;
     let ctx = Ctx {
         engine,
@@ -133,7 +144,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Version(cmd) => history::version(&ctx, cmd),
         Command::Rollback(args) => history::rollback(&ctx, args),
         Command::Audit(cmd) => history::audit(&ctx, cmd),
-        Command::Prune => history::prune(&ctx),
+        Command::Prune(_) => history::prune(&ctx),
         Command::Events(args) => history::events(&ctx, args),
         Command::Serve(args) => serve::run(ctx, args),
         Command::Key(cmd) => key::run(&ctx, cmd),

@@ -186,10 +186,10 @@ impl Verifier {
                 self.next_seq, row.seq
             ));
         }
-        if let Some(o) = &row.opening {
-            if commitment(&o.salt, &o.path, o.content.as_deref()) != row.commitment {
-                return Some("path or content does not match its commitment".into());
-            }
+        if let Some(o) = &row.opening
+            && commitment(&o.salt, &o.path, o.content.as_deref()) != row.commitment
+        {
+            return Some("path or content does not match its commitment".into());
         }
         if link(&self.prev, &row.fields(), &row.commitment) != row.link {
             return Some("chain link does not match the version's metadata".into());

@@ -88,13 +88,13 @@ impl Engine {
             if v.redacted_at.is_some() {
                 return Ok(v);
             }
-            if let Some(m) = tx.memory(&store_id, &v.memory_id, false)? {
-                if m.memory_version_id == v.id {
-                    return Err(StoreError::HeadNotRedactable {
-                        version_id,
-                        memory_id: m.id,
-                    });
-                }
+            if let Some(m) = tx.memory(&store_id, &v.memory_id, false)?
+                && m.memory_version_id == v.id
+            {
+                return Err(StoreError::HeadNotRedactable {
+                    version_id,
+                    memory_id: m.id,
+                });
             }
             let at = now();
             tx.scrub_version(&store_id, &version_id, at, Some(&actor))?;

@@ -109,14 +109,14 @@ impl Engine {
             };
             let unchanged =
                 path == current.path && content_sha256(&content) == current.content_sha256;
-            if !unchanged {
-                if let Some(expected) = update.precondition {
-                    check_precondition(
-                        &Precondition::ContentSha256(expected),
-                        Some(&current),
-                        &path,
-                    )?;
-                }
+            // MEM-05: a request that changes nothing succeeds whatever its
+            // precondition says.
+            if !unchanged && let Some(expected) = update.precondition {
+                check_precondition(
+                    &Precondition::ContentSha256(expected),
+                    Some(&current),
+                    &path,
+                )?;
             }
             op.modify(tx, &mut store, current, &path, content)
         })

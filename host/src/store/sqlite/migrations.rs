@@ -31,7 +31,7 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
 /// database as an older release left it).
 ///
 /// # Errors
-/// As [`migrate`].
+/// As `migrate`: a database error, or a newer schema.
 pub fn migrate_to(conn: &mut Connection, target: usize) -> Result<()> {
     let db = |e| StoreError::database("migrating the schema", e);
     let tx = conn

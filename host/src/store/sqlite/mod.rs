@@ -3,7 +3,7 @@
 //! redaction removes content from the file), numbered migrations on open.
 //!
 //! Reads run on a small pool of connections, each in its own snapshot.
-//! Writes go to one writer thread that group-commits ([`writer`]). Other
+//! Writes go to one writer thread that group-commits (see `writer.rs`). Other
 //! processes may open the same file; SQLite's locks and the busy timeout
 //! serialise their write transactions with ours.
 

@@ -273,7 +273,8 @@ impl ReadTx for SqliteTx<'_> {
             "SELECT id, type, store_id, session_id, memory_id, version_id, path, actor_type, \
              actor_id, created_at FROM events WHERE id > ?",
         );
-        let mut args: Vec<Value> = vec![limit(q.after.unwrap_or(0) as usize).into()];
+        let after = i64::try_from(q.after.unwrap_or(0)).unwrap_or(i64::MAX);
+        let mut args: Vec<Value> = vec![after.into()];
         if let Some(s) = &q.memory_store_id {
             sql.push_str(" AND store_id = ?");
             args.push(s.clone().into());
