@@ -22,6 +22,9 @@ pub fn run(ctx: Ctx, args: ServeArgs) -> anyhow::Result<std::process::ExitCode> 
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
+        // Handlers first: a signal that arrives once the address is printed
+        // must already mean "shut down gracefully", not "die".
+        let shutdown = shutdown_signal()?;
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -29,33 +32,32 @@ pub fn run(ctx: Ctx, args: ServeArgs) -> anyhow::Result<std::process::ExitCode> 
         // One line on stdout, flushed, so scripts and tests can wait for it.
         println!("memstore listening on http://{addr}");
         std::io::stdout().flush().ok();
-        memstore::api::serve(listener, ctx.engine, shutdown_signal())
+        memstore::api::serve(listener, ctx.engine, shutdown)
             .await
             .context("the HTTP server failed")
     })?;
     Ok(std::process::ExitCode::SUCCESS)
 }
 
-/// Completes on Ctrl-C or, on Unix, SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
+/// Installs the handlers now and returns a future that completes on
+/// Ctrl-C or, on Unix, SIGTERM.
+#[cfg(unix)]
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
         }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
-    }
+    })
+}
+
+/// Returns a future that completes on Ctrl-C.
+#[cfg(not(unix))]
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
