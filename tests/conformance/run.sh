@@ -9,7 +9,14 @@ repo=$(cd "$here/../.." && pwd)
 target=${CARGO_TARGET_DIR:-$repo/target}
 venv=${CONFORMANCE_VENV:-$target/conformance-venv}
 if [ ! -x "$venv/bin/python" ]; then
-    python3 -m venv "$venv"
+    if ! python3 -m venv "$venv"; then
+        # Debian splits ensurepip out of python3; install it and retry.
+        rm -rf "$venv"
+        apt-get install -y -qq python3-venv >/dev/null || {
+            apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+        }
+        python3 -m venv "$venv"
+    fi
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements.txt"
 export MEMSTORE_BIN=${MEMSTORE_BIN:-$target/debug/memstore}
