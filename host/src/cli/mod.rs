@@ -4,9 +4,11 @@
 
 mod demo;
 mod history;
+mod key;
 mod memory;
 mod output;
 mod resolve;
+mod serve;
 mod stores;
 
 use std::path::PathBuf;
@@ -97,6 +99,11 @@ pub enum Command {
     Prune(history::PruneArgs),
     /// Show a store's event log.
     Events(history::EventsArgs),
+    /// Run the HTTP API server.
+    Serve(serve::ServeArgs),
+    /// Create, list and revoke API keys.
+    #[command(subcommand)]
+    Key(key::KeyCommand),
     /// Run a guided scenario on a fresh database and explain each step.
     Demo(demo::DemoArgs),
 }
@@ -139,6 +146,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(cmd) => history::audit(&ctx, cmd),
         Command::Prune(_) => history::prune(&ctx),
         Command::Events(args) => history::events(&ctx, args),
+        Command::Serve(args) => serve::run(ctx, args),
+        Command::Key(cmd) => key::run(&ctx, cmd),
         Command::Demo(_) => unreachable!("handled above"),
     }
 }

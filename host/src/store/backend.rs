@@ -5,6 +5,8 @@
 //! handling and commit batching stay behind these traits, so a PostgreSQL
 //! backend implements the same three traits and passes the same tests.
 
+pub mod keys;
+
 use std::any::Any;
 use std::ops::Bound;
 
@@ -14,6 +16,7 @@ use crate::store::model::{
     Actor, Event, EventQuery, EventType, Memory, MemoryStore, MemoryVersion, Operation, StoreQuery,
     Timestamp, VersionQuery,
 };
+use keys::{KeyReadTx, KeyWriteTx};
 
 /// A value a write job hands back to its caller once the job has committed.
 pub type JobOutput = Box<dyn Any + Send>;
@@ -133,7 +136,7 @@ pub struct PathRange<'a> {
 }
 
 /// Queries available inside any transaction.
-pub trait ReadTx {
+pub trait ReadTx: KeyReadTx {
     /// A store by id.
     fn store(&mut self, id: &str) -> Result<Option<StoreRow>>;
 
@@ -184,7 +187,7 @@ pub trait ReadTx {
 }
 
 /// Changes available inside a write transaction.
-pub trait WriteTx: ReadTx {
+pub trait WriteTx: ReadTx + KeyWriteTx {
     /// Inserts a new store with an empty chain.
     fn insert_store(&mut self, store: &MemoryStore) -> Result<()>;
 

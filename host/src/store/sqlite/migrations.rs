@@ -8,8 +8,15 @@ use crate::store::error::{Result, StoreError};
 
 /// The migrations, in order; migration `n` (1-based) is `MIGRATIONS[n - 1]`.
 /// Never edit a released one: add the next.
-pub const MIGRATIONS: &[(&str, &str)] =
-    &[("0001_initial", include_str!("migrations/0001_initial.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_initial", include_str!("migrations/0001_initial.sql")),
+    // Slot 2 belongs to `0002_sessions` (sandbox branch); the lead registers it
+    // here on merge so that API keys stay migration 3 everywhere.
+    (
+        "0003_api_keys",
+        include_str!("migrations/0003_api_keys.sql"),
+    ),
+];
 
 /// Brings the schema up to date; safe when several processes open the same
 /// file at once (the check and the migration share one write transaction).
