@@ -263,3 +263,45 @@ fn cli_demo_runs_the_scenario_on_a_fresh_file() {
         "the demo refuses an existing file"
     );
 }
+
+#[test]
+fn cli_capacity_and_retention_are_configurable() {
+    let cli = Cli::new();
+    cli.ok(&["store", "create", "s"]);
+    cli.ok(&[
+        "--max-memories",
+        "1",
+        "memory",
+        "put",
+        "s",
+        "/a",
+        "--content",
+        "1",
+    ]);
+    let err = cli.fails(
+        &[
+            "--max-memories",
+            "1",
+            "memory",
+            "put",
+            "s",
+            "/b",
+            "--content",
+            "2",
+        ],
+        5,
+    );
+    assert!(err.contains("maximum of 1 memories"), "{err}");
+    for v in ["2", "3", "4"] {
+        cli.ok(&["memory", "put", "s", "/a", "--content", v]);
+    }
+    let report = cli.json(&["prune", "--older-than-days", "0", "--keep", "2"]);
+    assert_eq!(report["versions_pruned"], 2);
+    assert_eq!(
+        cli.json(&["versions", "s"])["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}

@@ -1,13 +1,39 @@
 #!/usr/bin/env bash
-# Runs memstore's whole test suite on a fresh machine with Rust installed:
-# installs what is missing (the wasm32-wasip2 target), then runs the Rust
-# tests of every workspace crate. This is the README's test command and the
-# body of CI.
+# Runs memstore's whole test suite on a fresh machine with Rust and Python 3:
+# installs what is missing (the wasm32-wasip2 target; the pinned Anthropic SDK
+# and pytest in a virtual environment), runs the Rust tests of every
+# workspace crate — the differential tests compare against that SDK — then
+# the SDK conformance suite against a real server, and ends with one line
+# totalling every runner's results. README's test command; CI's body.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 
 echo "==> rustup target add wasm32-wasip2"
 rustup target add wasm32-wasip2
 
-echo "==> cargo test"
-cargo test --locked
+echo "==> Python environment with the pinned SDK"
+venv=$(bash tests/python-env.sh)
+export MEMSTORE_REFERENCE_PYTHON="$venv/bin/python"
+
+echo "==> cargo test --workspace"
+cargo test --locked --workspace 2>&1 | tee -a "$log"
+
+echo "==> SDK conformance suite (pytest)"
+cargo build --locked -p memstore --bin memstore
+bash tests/conformance/run.sh 2>&1 | tee -a "$log"
+
+# cargo prints "test result: ok. N passed; N failed; N ignored; …" per test
+# binary, pytest "N passed, N skipped in 3.2s"; add them all up.
+awk '/^test result:/ {
+        for (i = 1; i <= NF; i++) if ($(i) ~ /^(passed|failed|ignored);$/) n[$(i)] += $(i - 1)
+     }
+     /^[0-9]+ (passed|failed|skipped)/ && / in [0-9.]+s/ {
+        for (i = 1; i <= NF; i++) {
+            w = $(i); gsub(/,/, "", w)
+            if (w == "passed" || w == "failed") n[w ";"] += $(i - 1)
+            if (w == "skipped") n["ignored;"] += $(i - 1)
+        }
+     }
+     END { printf "total: %d passed, %d failed, %d skipped\n", n["passed;"], n["failed;"], n["ignored;"] }' "$log"

@@ -74,6 +74,24 @@ pub enum AuditCommand {
 }
 
 #[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Versions older than this many days may be pruned …
+    #[arg(long, default_value_t = 30)]
+    older_than_days: u64,
+    /// … except each live memory's newest this-many versions (head included).
+    #[arg(long, default_value_t = 10)]
+    keep: usize,
+}
+
+impl PruneArgs {
+    /// Puts the retention policy into the engine's configuration.
+    pub fn apply(&self, config: &mut memstore::store::EngineConfig) {
+        config.retention_age = std::time::Duration::from_secs(self.older_than_days * 24 * 3600);
+        config.retention_keep_recent = self.keep.max(1);
+    }
+}
+
+#[derive(Debug, Args)]
 pub struct EventsArgs {
     /// Store id or unique name.
     store: String,

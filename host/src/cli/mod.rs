@@ -4,9 +4,11 @@
 
 mod demo;
 mod history;
+mod key;
 mod memory;
 mod output;
 mod resolve;
+mod serve;
 mod session;
 mod stores;
 
@@ -64,6 +66,10 @@ pub struct Cli {
     )]
     pub user: String,
 
+    /// Most live memories one store may hold (MEM-09).
+    #[arg(long, global = true, env = "MEMSTORE_MAX_MEMORIES", default_value_t = EngineConfig::default().max_memories_per_store)]
+    pub max_memories: usize,
+
     /// Log more (repeat for even more); logs go to stderr.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -91,9 +97,14 @@ pub enum Command {
     #[command(subcommand)]
     Audit(history::AuditCommand),
     /// Apply version retention: prune old versions' content.
-    Prune,
+    Prune(history::PruneArgs),
     /// Show a store's event log.
     Events(history::EventsArgs),
+    /// Run the HTTP API server.
+    Serve(serve::ServeArgs),
+    /// Create, list and revoke API keys.
+    #[command(subcommand)]
+    Key(key::KeyCommand),
     /// Run a guided scenario on a fresh database and explain each step.
     Demo(demo::DemoArgs),
     /// Create, show, prompt and end agent sessions with mounted stores.
@@ -119,7 +130,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Demo(args) = cli.command {
         return demo::run(args, &out);
     }
-    let engine = Engine::open_sqlite(&cli.db, EngineConfig::default())
+    let mut config = EngineConfig {
+        max_memories_per_store: cli.max_memories,
+        ..EngineConfig::default()
+    };
+    if let Command::Prune(args) = &cli.command {
+        args.apply(&mut config);
+    }
+    let engine = Engine::open_sqlite(&cli.db, config)
         .with_context(|| format!("cannot open database {}", cli.db.display()))?;
     let ctx = Ctx {
         engine,
@@ -134,11 +152,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Version(cmd) => history::version(&ctx, cmd),
         Command::Rollback(args) => history::rollback(&ctx, args),
         Command::Audit(cmd) => history::audit(&ctx, cmd),
-        Command::Prune => history::prune(&ctx),
+        Command::Prune(_) => history::prune(&ctx),
         Command::Events(args) => history::events(&ctx, args),
         Command::Session(cmd) => session::run(&ctx, cmd),
         Command::Tool(args) => session::tool(&ctx, args),
         Command::Run(args) => session::run_component(&ctx, args),
+        Command::Serve(args) => serve::run(ctx, args),
+        Command::Key(cmd) => key::run(&ctx, cmd),
         Command::Demo(_) => unreachable!("handled above"),
     }
 }

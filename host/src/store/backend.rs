@@ -5,6 +5,7 @@
 //! handling and commit batching stay behind these traits, so a PostgreSQL
 //! backend implements the same three traits and passes the same tests.
 
+pub mod keys;
 mod sessions;
 
 use std::any::Any;
@@ -18,6 +19,7 @@ use crate::store::model::{
     Actor, Event, EventQuery, EventType, Memory, MemoryStore, MemoryVersion, Operation, StoreQuery,
     Timestamp, VersionQuery,
 };
+use keys::{KeyReadTx, KeyWriteTx};
 
 /// A value a write job hands back to its caller once the job has committed.
 pub type JobOutput = Box<dyn Any + Send>;
@@ -137,7 +139,7 @@ pub struct PathRange<'a> {
 }
 
 /// Queries available inside any transaction.
-pub trait ReadTx: SessionReadTx {
+pub trait ReadTx: SessionReadTx + KeyReadTx {
     /// A store by id.
     fn store(&mut self, id: &str) -> Result<Option<StoreRow>>;
 
@@ -188,7 +190,7 @@ pub trait ReadTx: SessionReadTx {
 }
 
 /// Changes available inside a write transaction.
-pub trait WriteTx: ReadTx + SessionWriteTx {
+pub trait WriteTx: ReadTx + SessionWriteTx + KeyWriteTx {
     /// Inserts a new store with an empty chain.
     fn insert_store(&mut self, store: &MemoryStore) -> Result<()>;
 

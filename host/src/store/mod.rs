@@ -5,6 +5,7 @@
 //! rules; [`backend`] is the seam a database implements; [`sqlite`] is the
 //! default backend.
 
+pub mod apikey;
 pub mod backend;
 pub mod chain;
 pub mod cursor;
@@ -16,6 +17,7 @@ pub mod model;
 pub mod path;
 pub mod sqlite;
 
+pub use apikey::{ApiKey, Role};
 pub use engine::sessions;
 pub use engine::{Engine, content_sha256};
 pub use error::{ErrorKind, Result, StoreError};

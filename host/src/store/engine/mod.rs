@@ -8,6 +8,7 @@
 //! (archived stores, preconditions, conflicts, capacity).
 
 mod history;
+mod keys;
 mod memories;
 pub mod sessions;
 mod stores;

@@ -14,6 +14,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_sessions",
         include_str!("migrations/0002_sessions.sql"),
     ),
+    (
+        "0003_api_keys",
+        include_str!("migrations/0003_api_keys.sql"),
+    ),
 ];
 
 /// Brings the schema up to date; safe when several processes open the same

@@ -3,6 +3,7 @@
 //! [`WriteTx`](crate::store::backend::WriteTx). Every statement is a constant
 //! string with `?` parameters; no input is ever formatted into SQL (SEC-04).
 
+mod keys;
 mod read;
 mod sessions;
 mod write;

@@ -1,0 +1,105 @@
+"""Fixtures of the SDK conformance suite (API-01).
+
+A real `memstore serve` runs on a free loopback port with a temporary
+database for the whole session; the tests talk to it only through the
+official `anthropic` SDK. The binary is `$MEMSTORE_BIN`, else
+`$CARGO_TARGET_DIR/debug/memstore`, else `target/debug/memstore` at the
+repository root.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import anthropic
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def memstore_bin() -> str:
+    if os.environ.get("MEMSTORE_BIN"):
+        return os.environ["MEMSTORE_BIN"]
+    target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
+    return str(target / "debug" / "memstore")
+
+
+@dataclass
+class Key:
+    id: str
+    secret: str
+
+
+@dataclass
+class Server:
+    url: str
+    db: Path
+    admin: Key
+    writer: Key
+    reader: Key
+    other: Key  # a key of another workspace
+    multi: Key  # a key of two workspaces: "default" first, then "team-b"
+
+    def client(self, key: Key | None = None, **kwargs) -> anthropic.Anthropic:
+        return anthropic.Anthropic(
+            base_url=self.url, api_key=(key or self.admin).secret, **kwargs
+        )
+
+
+def create_key(db: Path, role: str, workspace: str = "default", *extra: str) -> Key:
+    out = subprocess.run(
+        [memstore_bin(), "--db", str(db), "--workspace", workspace, "--json",
+         "key", "create", "--role", role, *extra],
+        check=True, capture_output=True, text=True,
+    )
+    created = json.loads(out.stdout)
+    return Key(id=created["id"], secret=created["key"])
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    db = tmp_path_factory.mktemp("memstore") / "memstore.db"
+    keys = dict(
+        admin=create_key(db, "admin"),
+        writer=create_key(db, "writer"),
+        reader=create_key(db, "reader"),
+        other=create_key(db, "admin", "elsewhere"),
+        multi=create_key(db, "writer", "default", "--also-workspace", "team-b"),
+    )
+    proc = subprocess.Popen(
+        [memstore_bin(), "--db", str(db), "serve", "--listen", "127.0.0.1:0"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("memstore listening on "), f"unexpected start line {line!r}"
+        url = line.split(" on ", 1)[1].strip()
+        yield Server(url=url, db=db, **keys)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture
+def client(server: Server) -> anthropic.Anthropic:
+    return server.client()
+
+
+@pytest.fixture
+def store(client: anthropic.Anthropic):
+    """A fresh store, deleted after the test."""
+    s = client.beta.memory_stores.create(name=f"test {uuid.uuid4().hex[:8]}")
+    yield s
+    try:
+        client.beta.memory_stores.delete(s.id)
+    except anthropic.NotFoundError:
+        pass
