@@ -699,3 +699,40 @@ fn fs_02_an_empty_directory_lasts_for_the_session_and_is_not_a_memory() {
     assert_eq!(stdout(&write), "write:ok\n");
     assert_eq!(fx.content(&rw, "/plans/q3.md").as_deref(), Some("plan"));
 }
+
+#[test]
+fn tool_03_built_in_tools_write_edit_read_and_report_changes() {
+    let fx = Fx::new();
+    let rw = fx.db.store("Notes");
+    let ro = fx.db.store("Docs");
+    let s = fx.session(&[(&rw, RW), (&ro, RO)]);
+    let call =
+        |tool: &str, input: &str| fx.sandbox.tool_call(&s.id, tool, input).expect("tool call");
+    let write = call(
+        "write",
+        r#"{"file_path": "/mnt/memory/notes/a.md", "content": "hello\nworld\n"}"#,
+    );
+    assert!(!write.is_error, "{}", write.content);
+    assert_eq!(write.changes.len(), 1);
+    let edit = call(
+        "edit",
+        r#"{"file_path": "/mnt/memory/notes/a.md", "old_string": "world", "new_string": "there"}"#,
+    );
+    assert!(!edit.is_error, "{}", edit.content);
+    assert_eq!(edit.changes[0].operation, Operation::Modified);
+    let read = call("read", r#"{"file_path": "/mnt/memory/notes/a.md"}"#);
+    assert_eq!(read.content, "hello\nthere\n");
+    assert!(read.changes.is_empty());
+    let denied = call(
+        "write",
+        r#"{"file_path": "/mnt/memory/docs/x.md", "content": "x"}"#,
+    );
+    assert!(denied.is_error, "{}", denied.content);
+    assert_eq!(fx.content(&ro, "/x.md"), None);
+    let versions = fx.versions(&rw, None);
+    assert!(
+        versions
+            .iter()
+            .all(|v| v.created_by == session_actor(&s.id))
+    );
+}
