@@ -36,5 +36,5 @@ wasmtime::component::bindgen!({
     require_store_data_send: true,
 });
 
-pub use memstore::memory::store as store_iface;
+pub use self::memstore::memory::store as store_iface;
 pub use wasi::filesystem::{preopens, types};
