@@ -238,6 +238,7 @@ fn cli_demo_runs_the_scenario_on_a_fresh_file() {
     let db = cli.dir.path().join("demo.db");
     let out = Command::new(env!("CARGO_BIN_EXE_memstore"))
         .args(["demo", "--into", db.to_str().unwrap()])
+        .env("MEMSTORE_CACHE_DIR", cli.dir.path().join("cache"))
         .output()
         .unwrap();
     assert!(
