@@ -227,18 +227,18 @@ pub fn run_component(ctx: &Ctx, args: RunArgs) -> anyhow::Result<ExitCode> {
         std::io::stdout().write_all(&exec.stdout)?;
         std::io::stderr().write_all(&exec.stderr)?;
         for note in &exec.outcome.notes {
-            eprintln!("memstore: {note}");
+            eprintln!("memstore note: {note}");
         }
         for c in &exec.outcome.changes {
             eprintln!(
-                "memstore: {} {} ({})",
+                "memstore committed: {} {} ({})",
                 c.operation.as_str(),
                 c.path,
                 c.version_id
             );
         }
         if exec.stdout_truncated || exec.stderr_truncated {
-            eprintln!("memstore: output truncated at the limit");
+            eprintln!("memstore note: output truncated at the limit");
         }
         if let Some(failure) = &exec.failure {
             eprintln!("memstore: {failure}");
