@@ -1,63 +1,13 @@
 //! The `memstore` binary end to end: commands, `--json` output shapes,
 //! error messages and exit codes, on a real database file.
 
+mod common;
+
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
+use common::cli::Cli;
 use serde_json::Value;
-use tempfile::TempDir;
-
-struct Cli {
-    dir: TempDir,
-}
-
-impl Cli {
-    fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_memstore"));
-        c.arg("--db").arg(self.dir.path().join("m.db")).args(args);
-        c.env_remove("MEMSTORE_DB").env_remove("MEMSTORE_WORKSPACE");
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        serde_json::from_str(&self.ok(&all)).unwrap()
-    }
-
-    fn fails(&self, args: &[&str], code: i32) -> String {
-        let out = self.run(args);
-        assert_eq!(
-            out.status.code(),
-            Some(code),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let err = String::from_utf8(out.stderr).unwrap();
-        assert!(err.starts_with("memstore: "), "{err}");
-        err
-    }
-}
 
 #[test]
 fn cli_store_lifecycle_with_json_shapes() {

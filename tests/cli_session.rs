@@ -1,10 +1,10 @@
 //! `memstore session …`, `memstore tool` and `memstore run` end to end on a
 //! real database file (SES-01..04, TOOL-01, TOOL-07).
 
-use std::process::{Command, Output};
+mod common;
 
+use common::cli::Cli;
 use serde_json::Value;
-use tempfile::TempDir;
 
 #[allow(dead_code)]
 mod guests {
@@ -12,45 +12,9 @@ mod guests {
     pub const WRITE: &str = WRITE_FILE;
 }
 
-struct Cli {
-    dir: TempDir,
-}
-
-impl Cli {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_memstore"))
-            .arg("--db")
-            .arg(self.dir.path().join("m.db"))
-            .args(args)
-            .env("MEMSTORE_CACHE_DIR", self.dir.path().join("cache"))
-            .env_remove("MEMSTORE_DB")
-            .env_remove("MEMSTORE_WORKSPACE")
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        serde_json::from_str(&self.ok(&all)).unwrap()
-    }
-}
-
 #[test]
 fn ses_01_tool_07_session_create_run_show_end_from_the_cli() {
-    let cli = Cli {
-        dir: tempfile::tempdir().unwrap(),
-    };
+    let cli = Cli::new();
     cli.ok(&["store", "create", "Team Notes"]);
     cli.ok(&["store", "create", "Docs"]);
     let created = cli.json(&[
