@@ -149,9 +149,11 @@ pub fn router(state: AppState) -> Router {
 /// requests (and so their writes) to finish.
 ///
 /// The sandbox for session tool calls is created here with the default
-/// limits and component cache ([`SandboxConfig::default_cache_dir`]); the
-/// tools component is compiled (or loaded from that cache) on the first
-/// tool call. Use [`serve_with_sandbox`] to choose its configuration.
+/// limits and component cache ([`SandboxConfig::default_cache_dir`]), and
+/// the tools component is loaded on the blocking pool while the server
+/// already answers: compiling it with a cold cache takes seconds, which
+/// the first tool call would otherwise pay. Use [`serve_with_sandbox`] to
+/// choose the sandbox's configuration.
 ///
 /// # Errors
 /// An I/O error of the listener, or the sandbox cannot be created on this
@@ -165,8 +167,14 @@ pub async fn serve(
         cache_dir: SandboxConfig::default_cache_dir(),
         ..SandboxConfig::default()
     };
-    let sandbox = Sandbox::new(engine, config).map_err(std::io::Error::other)?;
-    serve_with_sandbox(listener, Arc::new(sandbox), shutdown).await
+    let sandbox = Arc::new(Sandbox::new(engine, config).map_err(std::io::Error::other)?);
+    let warm = sandbox.clone();
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = warm.load(crate::sandbox::TOOLS_WASM) {
+            tracing::warn!("cannot load the tools component: {e}");
+        }
+    });
+    serve_with_sandbox(listener, sandbox, shutdown).await
 }
 
 /// [`serve`] with a sandbox the caller built; the store engine is the
