@@ -344,3 +344,39 @@ async fn api_05_openapi_documents_the_session_endpoints() {
     }
     assert!(doc["components"]["schemas"]["Session"].is_object());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ses_04_tool_call_log_lists_calls_that_wrote() {
+    let s = TestServer::start().await;
+    let store = s.store("notes").await;
+    let sesn = session(&s, json!([attach(&store, "read_write")])).await;
+    let sid = id(&sesn);
+    for p in ["a.md", "b.md"] {
+        let input = json!({"file_path": format!("/mnt/memory/notes/{p}"), "content": "x"});
+        let (_, out) = tool(&s, &s.admin, sid, "write", input).await;
+        assert_eq!(out["is_error"], false, "{out}");
+    }
+    let path = format!("/v1/sessions/{sid}/tool_calls");
+    let (status, page) = s.call(s.req(Method::GET, &path)).await;
+    assert_eq!(status, 200, "{page}");
+    // Calls that changed nothing are logged in the background; calls that
+    // wrote are logged before they answer, so these two are there now.
+    let writes: Vec<&Value> = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["tool"] == "write")
+        .collect();
+    assert_eq!(writes.len(), 2, "{page}");
+    assert_eq!(writes[0]["type"], "tool_call");
+    assert_eq!(writes[0]["changes"][0]["path"], "/a.md");
+    assert_eq!(writes[1]["changes"][0]["path"], "/b.md");
+    let (_, first) = s.call(s.req(Method::GET, &format!("{path}?limit=1"))).await;
+    let next = first["next_page"].as_str().expect("a next page");
+    let (_, second) = s
+        .call(s.req(Method::GET, &format!("{path}?limit=1&page={next}")))
+        .await;
+    assert_eq!(second["data"][0], *writes[1], "{second}");
+    let (status, body) = s.call(s.req_as(&s.other, Method::GET, &path)).await;
+    assert_eq!((status, error_type(&body)), (404, "not_found_error"));
+}

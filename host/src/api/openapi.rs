@@ -18,7 +18,8 @@ use utoipa::OpenApi;
         super::audit::verify, super::audit::rollback,
         super::events::store_events,
         super::sessions::create, super::sessions::retrieve, super::sessions::end,
-        super::sessions::tool_call, super::sessions::system_prompt, super::sessions::events,
+        super::sessions::tool_call, super::sessions::tool_calls,
+        super::sessions::system_prompt, super::sessions::events,
     ),
     components(schemas(
         super::stores::CreateStore, super::stores::UpdateStore,

@@ -274,6 +274,32 @@ pub struct ToolResultSchema {
     changes: Vec<ChangeSchema>,
 }
 
+/// One entry of a session's tool-call log (SES-04).
+#[derive(ToSchema)]
+#[schema(as = SessionToolCall)]
+pub struct SessionToolCallSchema {
+    /// Sequence number; pass as `after` or `page`.
+    id: u64,
+    session_id: String,
+    #[schema(example = "tool_call")]
+    r#type: Tag,
+    /// The tool (`read`, `write`, …).
+    tool: String,
+    is_error: bool,
+    /// Versions the call created.
+    changes: Vec<ChangeSchema>,
+    #[schema(format = DateTime)]
+    created_at: String,
+}
+
+/// A page of a session's tool calls.
+#[derive(ToSchema)]
+#[schema(as = SessionToolCallPage)]
+pub struct ToolCallPageSchema {
+    data: Vec<SessionToolCallSchema>,
+    next_page: Option<String>,
+}
+
 /// A session's system-prompt section (SES-03).
 #[derive(ToSchema)]
 #[schema(as = SystemPrompt)]
@@ -312,7 +338,7 @@ mod tests {
     use serde_json::{Value, json};
     use utoipa::OpenApi;
 
-    use crate::store::sessions::{Access, Session, SessionResource};
+    use crate::store::sessions::{Access, Session, SessionEvent, SessionResource};
     use crate::store::{
         Actor, ChainReport, DeletedMemory, DeletedStore, Event, EventType, Memory, MemoryPrefix,
         MemoryStore, MemoryVersion, Operation, now,
@@ -422,7 +448,17 @@ mod tests {
             kind: "system_prompt",
             text: String::new(),
         };
+        let logged = SessionEvent {
+            id: 1,
+            session_id: session.id.clone(),
+            event_type: "tool_call".into(),
+            tool: "write".into(),
+            is_error: false,
+            changes: vec![change.clone()],
+            created_at: at,
+        };
         let cases = [
+            ("SessionToolCall", serde_json::to_value(&logged).unwrap()),
             ("Session", serde_json::to_value(&session).unwrap()),
             (
                 "SessionResource",

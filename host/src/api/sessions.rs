@@ -7,6 +7,9 @@
 //!   it wrote stay attributed to it; ending it is final.
 //! - `POST /v1/sessions/{id}/tool_calls` `{name, input}` →
 //!   `{content, is_error, changes}`; a failing tool is still 200.
+//! - `GET /v1/sessions/{id}/tool_calls`: the session's tool-call log
+//!   (SES-04), oldest first, `{data, next_page}`. Calls that changed nothing
+//!   are logged off the request path, so they may appear a moment later.
 //! - `GET /v1/sessions/{id}/system_prompt` → `{type:"system_prompt", text}`.
 //! - `GET /v1/sessions/{id}/events`: the memory changes the session made, as
 //!   a JSON page or SSE ([`super::events::respond`]).
@@ -28,8 +31,8 @@ use super::error::ApiResult;
 use super::events::{EventParams, respond};
 use super::extract::{JsonBody, PathParams, QueryParams, blocking};
 use crate::sandbox::{Sandbox, SandboxError, ToolResult};
-use crate::store::EventQuery;
-use crate::store::sessions::{Access, NewAttachment, NewSession, Session};
+use crate::store::sessions::{Access, NewAttachment, NewSession, Session, SessionEvent};
+use crate::store::{EventQuery, Page};
 
 /// The only kind of session resource.
 #[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
@@ -93,7 +96,10 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/sessions", post(create))
         .route("/sessions/{session_id}", get(retrieve))
         .route("/sessions/{session_id}/end", post(end))
-        .route("/sessions/{session_id}/tool_calls", post(tool_call))
+        .route(
+            "/sessions/{session_id}/tool_calls",
+            post(tool_call).get(tool_calls),
+        )
         .route("/sessions/{session_id}/system_prompt", get(system_prompt))
         .route("/sessions/{session_id}/events", get(events))
 }
@@ -178,6 +184,36 @@ pub async fn tool_call(
     blocking(move || {
         owned_session(&s.sandbox, &caller, &id)?;
         Ok(Json(s.sandbox.tool_call(&id, &call.name, &input)?))
+    })
+    .await
+}
+
+/// `GET /v1/sessions/{id}/tool_calls`: the tool-call log, oldest first,
+/// paged by `after`/`page` (an entry id) and `limit`.
+#[utoipa::path(get, path = "/v1/sessions/{session_id}/tool_calls", tag = "sessions",
+    params(EventParams),
+    responses((status = 200, description = "A page of the session's tool calls, oldest first", body = super::schemas::ToolCallPageSchema), (status = 400, description = "Invalid request", body = super::schemas::ErrorSchema), (status = 404, description = "Not found", body = super::schemas::ErrorSchema)))]
+pub async fn tool_calls(
+    State(s): State<AppState>,
+    caller: Caller,
+    PathParams(id): PathParams<String>,
+    QueryParams(q): QueryParams<EventParams>,
+) -> ApiResult<Json<Page<SessionEvent>>> {
+    let after = q.cursor()?.unwrap_or(0);
+    let limit = q.page_size()?;
+    blocking(move || {
+        owned_session(&s.sandbox, &caller, &id)?;
+        let log = s.sandbox.events(&id)?;
+        let data: Vec<_> = log
+            .into_iter()
+            .filter(|e| e.id > after)
+            .take(limit)
+            .collect();
+        let next_page = (data.len() == limit).then(|| data.last().map(|e| e.id.to_string()));
+        Ok(Json(Page {
+            data,
+            next_page: next_page.flatten(),
+        }))
     })
     .await
 }
