@@ -57,6 +57,9 @@ def test_api_04_session_lifecycle_and_tool_calls(client, server, store):
     events = client.get(f"/v1/sessions/{s['id']}/events", cast_to=object)
     assert [(e["type"], e["path"]) for e in events["data"]] == [("memory.created", "/a.md")]
 
+    log = client.get(f"/v1/sessions/{s['id']}/tool_calls", cast_to=object)
+    assert [e["changes"] for e in log["data"] if e["tool"] == "write"] == [out["changes"]]
+
     ended = client.post(f"/v1/sessions/{s['id']}/end", cast_to=object)
     assert ended["ended_at"] is not None
     with pytest.raises(anthropic.BadRequestError):
