@@ -16,6 +16,10 @@ The model is pluggable:
 
 Usage:
     python harness.py --base-url http://127.0.0.1:8080 --api-key msk-…
+
+On stdout it prints one JSON object: the session (with its stores' ids and
+mount paths) and the transcript in Messages API shape. Progress goes to
+stderr. Exit code 0 on success, 1 when memstore answers an error.
 """
 
 from __future__ import annotations
@@ -92,7 +96,15 @@ class ScriptedModel:
 
 
 class MessagesModel:
-    """The real model via the Messages API, with the memory tool enabled."""
+    """The real model via the Messages API, with the memory tool enabled.
+
+    To swap it in, run with `--model real` and ANTHROPIC_API_KEY set (this
+    client talks to api.anthropic.com; the memstore client keeps its own
+    base_url). The model sees memstore's system-prompt section and emits
+    `memory` tool_use blocks; `run` executes them in memstore's sandbox
+    exactly as it does the scripted ones. To offer the file tools too
+    (read, write, edit, glob, grep), add their definitions to `tools`.
+    """
 
     def __init__(self, model: str) -> None:
         self.client = anthropic.Anthropic()  # ANTHROPIC_API_KEY from the environment
@@ -134,7 +146,10 @@ class Memstore:
 
     def system_prompt(self, session_id: str) -> str:
         out = self.client.get(f"/v1/sessions/{session_id}/system_prompt", cast_to=object)
-        return out["system_prompt"] if isinstance(out, dict) else str(out)
+        return out["text"]
+
+    def end_session(self, session_id: str) -> dict[str, Any]:
+        return self.client.post(f"/v1/sessions/{session_id}/end", cast_to=object)
 
     def tool_call(self, session_id: str, name: str, tool_input: dict[str, Any]) -> dict[str, Any]:
         return self.client.post(
@@ -144,9 +159,9 @@ class Memstore:
         )
 
 
-def run(ms: Memstore, model: Model, max_turns: int = 20) -> list[dict[str, Any]]:
-    """Sets up stores and a session, then runs the agent loop. Returns the
-    transcript (Messages API shape)."""
+def run(ms: Memstore, model: Model, max_turns: int = 20) -> dict[str, Any]:
+    """Sets up stores and a session, runs the agent loop, ends the session.
+    Returns `{"session": …, "transcript": […]}` (Messages API shape)."""
     notes = ms.create_store("User notes", "What this user told us about themselves.", {})
     handbook = ms.create_store(
         "Team handbook", "House style; read-only for agents.",
@@ -159,8 +174,16 @@ def run(ms: Memstore, model: Model, max_turns: int = 20) -> list[dict[str, Any]]
     ])
     for r in session["resources"]:
         print(f"mounted {r['memory_store_id']} at {r['mount_path']}", file=sys.stderr)
-    system = ms.system_prompt(session["id"])
+    try:
+        messages = agent_loop(ms, model, session["id"], max_turns)
+    finally:
+        session = ms.end_session(session["id"])
+    return {"session": session, "transcript": messages}
 
+
+def agent_loop(ms: Memstore, model: Model, session_id: str, max_turns: int) -> list[dict[str, Any]]:
+    """The loop: the model answers, its tool calls run in the session."""
+    system = ms.system_prompt(session_id)
     messages: list[dict[str, Any]] = [
         {"role": "user", "content": "Remember that I like metric units and short replies with examples."}
     ]
@@ -171,7 +194,7 @@ def run(ms: Memstore, model: Model, max_turns: int = 20) -> list[dict[str, Any]]
             break
         results = []
         for call in turn.tool_uses:
-            out = ms.tool_call(session["id"], call.name, call.input)
+            out = ms.tool_call(session_id, call.name, call.input)
             for change in out.get("changes", []):
                 print(f"  {change['operation']} {change['path']} -> {change['version_id']}", file=sys.stderr)
             results.append({
@@ -193,11 +216,11 @@ def main() -> int:
         ap.error("--api-key (or MEMSTORE_API_KEY) is required: create one with `memstore key create`")
     model: Model = ScriptedModel() if args.model == "scripted" else MessagesModel(args.model_name)
     try:
-        transcript = run(Memstore(args.base_url, args.api_key), model)
-    except anthropic.NotFoundError as e:
-        print(f"harness: this memstore server has no session endpoints ({e.api_message})", file=sys.stderr)
-        return 2
-    print(json.dumps(transcript, indent=2, ensure_ascii=False))
+        result = run(Memstore(args.base_url, args.api_key), model)
+    except anthropic.APIStatusError as e:
+        print(f"harness: memstore answered {e.status_code}: {e.message}", file=sys.stderr)
+        return 1
+    print(json.dumps(result, indent=2, ensure_ascii=False))
     return 0
 
 

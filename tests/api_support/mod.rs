@@ -3,7 +3,10 @@
 
 #![allow(dead_code)]
 
+use std::sync::{Arc, OnceLock};
+
 use memstore::api;
+use memstore::sandbox::{Sandbox, SandboxConfig};
 use memstore::store::{Engine, EngineConfig, Role};
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::Value;
@@ -32,6 +35,15 @@ pub struct TestServer {
     _dir: TempDir,
 }
 
+/// One component cache per test process, so the tools component is
+/// compiled once however many servers a test binary starts.
+fn cache_dir() -> std::path::PathBuf {
+    static DIR: OnceLock<TempDir> = OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().expect("cache dir"))
+        .path()
+        .to_owned()
+}
+
 fn key(engine: &Engine, workspace: &str, role: Role) -> Key {
     let (k, secret) = engine
         .create_api_key(vec![workspace.into()], role, "test")
@@ -50,7 +62,12 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
-        let handle = tokio::spawn(api::serve(listener, engine.clone(), async move {
+        let config = SandboxConfig {
+            cache_dir: Some(cache_dir()),
+            ..SandboxConfig::default()
+        };
+        let sandbox = Arc::new(Sandbox::new(engine.clone(), config).expect("sandbox"));
+        let handle = tokio::spawn(api::serve_with_sandbox(listener, sandbox, async move {
             let _ = rx.await;
         }));
         Self {

@@ -2,6 +2,10 @@
 //! store errors to HTTP statuses and the reference's error body (API-02):
 //! `{"type":"error","error":{"type":…,"message":…}}`.
 //!
+//! Sandbox errors (sessions, tool calls) are mapped here too: a store error
+//! inside one maps as the store error would, an unknown session is 404, an
+//! ended session or a bad tool request 400, wasmtime failures 500.
+//!
 //! Internal failures are logged in full here and answered with a stable,
 //! generic message; nothing about the database reaches the client.
 
@@ -10,6 +14,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::sandbox::SandboxError;
 use crate::store::{ErrorKind, StoreError};
 
 /// What clients see instead of an internal error's details.
@@ -21,6 +26,9 @@ pub enum ApiError {
     /// A store-engine call failed; its kind decides the status.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A session or tool-call call failed (see [`SandboxError`]).
+    #[error(transparent)]
+    Sandbox(#[from] SandboxError),
     /// The request is malformed (400 `invalid_request_error`).
     #[error("{0}")]
     InvalidRequest(String),
@@ -50,18 +58,16 @@ impl ApiError {
     /// HTTP status and the reference's error `type`.
     pub fn status_and_type(&self) -> (StatusCode, &'static str) {
         match self {
-            Self::Store(e) => match e.kind() {
-                ErrorKind::NotFound => (StatusCode::NOT_FOUND, "not_found_error"),
-                // STORE-03: archived stores answer 400, like the reference.
-                ErrorKind::Invalid | ErrorKind::ReadOnly | ErrorKind::CapacityExceeded => {
-                    (StatusCode::BAD_REQUEST, "invalid_request_error")
-                }
-                ErrorKind::PathConflict => (StatusCode::CONFLICT, "memory_path_conflict_error"),
-                ErrorKind::PreconditionFailed => {
-                    (StatusCode::CONFLICT, "memory_precondition_failed_error")
-                }
-                ErrorKind::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "api_error"),
-            },
+            Self::Store(e) | Self::Sandbox(SandboxError::Store(e)) => store_status(e),
+            Self::Sandbox(SandboxError::SessionNotFound(_)) => {
+                (StatusCode::NOT_FOUND, "not_found_error")
+            }
+            Self::Sandbox(SandboxError::SessionEnded(_) | SandboxError::Invalid { .. }) => {
+                (StatusCode::BAD_REQUEST, "invalid_request_error")
+            }
+            Self::Sandbox(
+                SandboxError::Component(_) | SandboxError::Wasmtime(_) | SandboxError::Cache { .. },
+            ) => (StatusCode::INTERNAL_SERVER_ERROR, "api_error"),
             Self::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request_error"),
             Self::Authentication(_) => (StatusCode::UNAUTHORIZED, "authentication_error"),
             Self::Permission(_) => (StatusCode::FORBIDDEN, "permission_error"),
@@ -98,6 +104,20 @@ impl ApiError {
                 conflicting_path,
             },
         }
+    }
+}
+
+/// Status and error type of a store error.
+fn store_status(e: &StoreError) -> (StatusCode, &'static str) {
+    match e.kind() {
+        ErrorKind::NotFound => (StatusCode::NOT_FOUND, "not_found_error"),
+        // STORE-03: archived stores answer 400, like the reference.
+        ErrorKind::Invalid | ErrorKind::ReadOnly | ErrorKind::CapacityExceeded => {
+            (StatusCode::BAD_REQUEST, "invalid_request_error")
+        }
+        ErrorKind::PathConflict => (StatusCode::CONFLICT, "memory_path_conflict_error"),
+        ErrorKind::PreconditionFailed => (StatusCode::CONFLICT, "memory_precondition_failed_error"),
+        ErrorKind::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "api_error"),
     }
 }
 
@@ -182,6 +202,27 @@ mod tests {
         assert_eq!(body["error"]["type"], "memory_path_conflict_error");
         assert_eq!(body["error"]["conflicting_memory_id"], "mem_1");
         assert_eq!(body["error"]["conflicting_path"], "/a");
+    }
+
+    #[test]
+    fn api_04_sandbox_errors_map_like_their_causes() {
+        let status = |e: SandboxError| ApiError::from(e).status_and_type();
+        assert_eq!(
+            status(SandboxError::SessionNotFound("sesn_x".into())),
+            (StatusCode::NOT_FOUND, "not_found_error")
+        );
+        assert_eq!(
+            status(SandboxError::SessionEnded("sesn_x".into())),
+            (StatusCode::BAD_REQUEST, "invalid_request_error")
+        );
+        assert_eq!(
+            status(SandboxError::invalid("tool", "unknown")),
+            (StatusCode::BAD_REQUEST, "invalid_request_error")
+        );
+        assert_eq!(
+            status(SandboxError::Store(StoreError::StoreNotFound("m".into()))),
+            (StatusCode::NOT_FOUND, "not_found_error")
+        );
     }
 
     #[test]

@@ -40,6 +40,35 @@ pub struct EventParams {
     pub limit: Option<u32>,
 }
 
+impl EventParams {
+    /// Where the listing starts: after `page` if given, else after `after`.
+    ///
+    /// # Errors
+    /// [`ApiError::InvalidRequest`] for a `page` that is not a cursor.
+    pub fn cursor(&self) -> ApiResult<Option<u64>> {
+        let page = self
+            .page
+            .as_deref()
+            .map(|p| {
+                p.parse::<u64>()
+                    .map_err(|_| ApiError::invalid("page: not a cursor this listing returned"))
+            })
+            .transpose()?;
+        Ok(page.or(self.after))
+    }
+
+    /// The page size: `limit`, default 20.
+    ///
+    /// # Errors
+    /// [`ApiError::InvalidRequest`] outside 1–100.
+    pub fn page_size(&self) -> ApiResult<usize> {
+        Ok(match super::page_limit(self.limit)? {
+            0 => crate::store::limits::DEFAULT_PAGE_LIMIT,
+            n => n,
+        })
+    }
+}
+
 /// `GET /v1/memory_stores/{id}/events`
 #[utoipa::path(get, path = "/v1/memory_stores/{memory_store_id}/events", tag = "events",
     params(EventParams),
@@ -72,15 +101,7 @@ pub async fn respond(
     q: EventParams,
     headers: &HeaderMap,
 ) -> ApiResult<Response> {
-    let page_after = q
-        .page
-        .as_deref()
-        .map(|p| {
-            p.parse::<u64>()
-                .map_err(|_| ApiError::invalid("page: not a cursor this listing returned"))
-        })
-        .transpose()?;
-    let after = page_after.or(q.after);
+    let after = q.cursor()?;
     if wants_stream(headers) {
         let resume = last_event_id(headers)?.or(after);
         let query = EventQuery {
@@ -92,10 +113,7 @@ pub async fn respond(
             .keep_alive(KeepAlive::default())
             .into_response());
     }
-    let limit = match super::page_limit(q.limit)? {
-        0 => crate::store::limits::DEFAULT_PAGE_LIMIT,
-        n => n,
-    };
+    let limit = q.page_size()?;
     let query = EventQuery {
         after,
         limit,

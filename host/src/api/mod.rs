@@ -1,7 +1,7 @@
 //! The HTTP API (section 8): an axum server over the same [`Engine`] as the
 //! CLI, wire-compatible with the reference service for memory stores,
-//! memories and memory versions (API-01), plus memstore's own events, audit
-//! and rollback endpoints.
+//! memories and memory versions (API-01), plus memstore's own events, audit,
+//! rollback and session endpoints (API-04).
 //!
 //! - [`serve`] runs the server on a listener until a shutdown signal, then
 //!   finishes in-flight requests (writes are never cut off).
@@ -26,6 +26,7 @@ pub mod stores;
 pub mod versions;
 
 use std::future::Future;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -36,6 +37,7 @@ use tower_http::request_id::{
 };
 use tower_http::trace::TraceLayer;
 
+use crate::sandbox::{Sandbox, SandboxConfig};
 use crate::store::Engine;
 use crate::store::limits::MAX_PAGE_LIMIT;
 use error::{ApiError, ApiResult};
@@ -53,6 +55,9 @@ pub const REQUEST_ID_HEADER: &str = "request-id";
 pub struct AppState {
     /// The store engine.
     pub engine: Engine,
+    /// The one sandbox of the process (sessions and tool calls), over
+    /// the same engine.
+    pub sandbox: Arc<Sandbox>,
     /// Turns `true` when the server begins shutting down; long-lived
     /// responses (event streams) end on it.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
@@ -143,16 +148,49 @@ pub fn router(state: AppState) -> Router {
 /// accepting connections, ends event streams and waits for in-flight
 /// requests (and so their writes) to finish.
 ///
+/// The sandbox for session tool calls is created here with the default
+/// limits and component cache ([`SandboxConfig::default_cache_dir`]), and
+/// the tools component is loaded on the blocking pool while the server
+/// already answers: compiling it with a cold cache takes seconds, which
+/// the first tool call would otherwise pay. Use [`serve_with_sandbox`] to
+/// choose the sandbox's configuration.
+///
 /// # Errors
-/// An I/O error of the listener.
+/// An I/O error of the listener, or the sandbox cannot be created on this
+/// host (as [`std::io::ErrorKind::Other`]).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     engine: Engine,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let config = SandboxConfig {
+        cache_dir: SandboxConfig::default_cache_dir(),
+        ..SandboxConfig::default()
+    };
+    let sandbox = Arc::new(Sandbox::new(engine, config).map_err(std::io::Error::other)?);
+    let warm = sandbox.clone();
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = warm.load(crate::sandbox::TOOLS_WASM) {
+            tracing::warn!("cannot load the tools component: {e}");
+        }
+    });
+    serve_with_sandbox(listener, sandbox, shutdown).await
+}
+
+/// [`serve`] with a sandbox the caller built; the store engine is the
+/// sandbox's.
+///
+/// # Errors
+/// An I/O error of the listener.
+pub async fn serve_with_sandbox(
+    listener: tokio::net::TcpListener,
+    sandbox: Arc<Sandbox>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let (tx, rx) = tokio::sync::watch::channel(false);
     let app = router(AppState {
-        engine,
+        engine: sandbox.store().clone(),
+        sandbox,
         shutdown: rx,
     });
     axum::serve(listener, app)

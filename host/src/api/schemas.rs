@@ -204,6 +204,111 @@ pub struct EventPageSchema {
     next_page: Option<String>,
 }
 
+/// How a session may use an attached store.
+#[derive(ToSchema)]
+#[schema(as = Access)]
+#[allow(non_camel_case_types)]
+pub enum AccessSchema {
+    /// Reads and writes (the default).
+    read_write,
+    /// Reads only.
+    read_only,
+}
+
+/// An attached store as the session reports it (SES-01, SES-02).
+#[derive(ToSchema)]
+#[schema(as = SessionResource)]
+pub struct SessionResourceSchema {
+    #[schema(example = "memory_store")]
+    r#type: Tag,
+    memory_store_id: String,
+    access: AccessSchema,
+    instructions: String,
+    /// `/mnt/memory/<slug>`
+    #[schema(example = "/mnt/memory/user-notes")]
+    mount_path: String,
+    /// Store name as of attach time.
+    name: String,
+    /// Store description as of attach time.
+    description: String,
+}
+
+/// An agent session (API-04, SES-04).
+#[derive(ToSchema)]
+#[schema(as = Session)]
+pub struct SessionSchema {
+    #[schema(example = "session")]
+    r#type: Tag,
+    /// `sesn_…`
+    id: String,
+    /// The API key that created it.
+    owner_api_key_id: Option<String>,
+    resources: Vec<SessionResourceSchema>,
+    #[schema(format = DateTime)]
+    created_at: String,
+    #[schema(format = DateTime)]
+    ended_at: Option<String>,
+}
+
+/// A version a tool call created.
+#[derive(ToSchema)]
+#[schema(as = Change)]
+pub struct ChangeSchema {
+    /// The memory's path after the change.
+    path: String,
+    /// The new version (`memver_…`).
+    version_id: String,
+    memory_id: String,
+    /// `created`, `modified` or `deleted`.
+    operation: String,
+}
+
+/// The result of a tool call (TOOL-01).
+#[derive(ToSchema)]
+#[schema(as = ToolResult)]
+pub struct ToolResultSchema {
+    /// The text for the agent (the `tool_result` content).
+    content: String,
+    /// Whether the tool failed.
+    is_error: bool,
+    changes: Vec<ChangeSchema>,
+}
+
+/// One entry of a session's tool-call log (SES-04).
+#[derive(ToSchema)]
+#[schema(as = SessionToolCall)]
+pub struct SessionToolCallSchema {
+    /// Sequence number; pass as `after` or `page`.
+    id: u64,
+    session_id: String,
+    #[schema(example = "tool_call")]
+    r#type: Tag,
+    /// The tool (`read`, `write`, …).
+    tool: String,
+    is_error: bool,
+    /// Versions the call created.
+    changes: Vec<ChangeSchema>,
+    #[schema(format = DateTime)]
+    created_at: String,
+}
+
+/// A page of a session's tool calls.
+#[derive(ToSchema)]
+#[schema(as = SessionToolCallPage)]
+pub struct ToolCallPageSchema {
+    data: Vec<SessionToolCallSchema>,
+    next_page: Option<String>,
+}
+
+/// A session's system-prompt section (SES-03).
+#[derive(ToSchema)]
+#[schema(as = SystemPrompt)]
+pub struct SystemPromptSchema {
+    #[schema(example = "system_prompt")]
+    r#type: Tag,
+    text: String,
+}
+
 /// The `error` object of an error body.
 #[derive(ToSchema)]
 #[schema(as = ErrorDetail)]
@@ -233,6 +338,7 @@ mod tests {
     use serde_json::{Value, json};
     use utoipa::OpenApi;
 
+    use crate::store::sessions::{Access, Session, SessionEvent, SessionResource};
     use crate::store::{
         Actor, ChainReport, DeletedMemory, DeletedStore, Event, EventType, Memory, MemoryPrefix,
         MemoryStore, MemoryVersion, Operation, now,
@@ -311,7 +417,56 @@ mod tests {
             actor: actor.clone(),
             created_at: at,
         };
+        let session = Session {
+            id: "sesn_x".into(),
+            owner_api_key_id: Some("apikey_x".into()),
+            resources: vec![SessionResource {
+                resource_type: "memory_store".into(),
+                memory_store_id: store.id.clone(),
+                access: Access::ReadOnly,
+                instructions: String::new(),
+                mount_path: "/mnt/memory/n".into(),
+                name: "n".into(),
+                description: String::new(),
+            }],
+            created_at: at,
+            ended_at: Some(at),
+            workspace_id: "w".into(),
+        };
+        let change = crate::store::Change {
+            path: "/a".into(),
+            version_id: "memver_x".into(),
+            memory_id: "mem_x".into(),
+            operation: Operation::Created,
+        };
+        let result = crate::sandbox::ToolResult {
+            content: String::new(),
+            is_error: false,
+            changes: vec![change.clone()],
+        };
+        let prompt = crate::api::sessions::SystemPrompt {
+            kind: "system_prompt",
+            text: String::new(),
+        };
+        let logged = SessionEvent {
+            id: 1,
+            session_id: session.id.clone(),
+            event_type: "tool_call".into(),
+            tool: "write".into(),
+            is_error: false,
+            changes: vec![change.clone()],
+            created_at: at,
+        };
         let cases = [
+            ("SessionToolCall", serde_json::to_value(&logged).unwrap()),
+            ("Session", serde_json::to_value(&session).unwrap()),
+            (
+                "SessionResource",
+                serde_json::to_value(&session.resources[0]).unwrap(),
+            ),
+            ("ToolResult", serde_json::to_value(&result).unwrap()),
+            ("Change", serde_json::to_value(&change).unwrap()),
+            ("SystemPrompt", serde_json::to_value(&prompt).unwrap()),
             ("Event", serde_json::to_value(&event).unwrap()),
             ("MemoryStore", serde_json::to_value(&store).unwrap()),
             (

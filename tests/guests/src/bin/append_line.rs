@@ -1,4 +1,4 @@
-//! FS-08: appends the line argv[2] to argv[1] (open for append, write, close).
+//! FS-08: appends the line `argv[2]` to `argv[1]` (open for append, write, close).
 use std::io::Write;
 
 fn main() {

@@ -1,5 +1,5 @@
 //! FS-02 / FS-06: mkdir, files under it, listing, file and directory
-//! renames, unlink and rmdir on the read-write mount argv[1].
+//! renames, unlink and rmdir on the read-write mount `argv[1]`.
 use std::fs;
 
 use memstore_test_guests::{arg, probe};

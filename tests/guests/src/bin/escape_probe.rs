@@ -1,4 +1,4 @@
-//! SEC-03 / FS-07: escape attempts from the read-write mount argv[1]: `..`,
+//! SEC-03 / FS-07: escape attempts from the read-write mount `argv[1]`: `..`,
 //! absolute host paths, symlinks, NUL, non-NFC, very long names, deep trees.
 use std::ffi::CString;
 use std::fs;

@@ -1,4 +1,4 @@
-//! FS-01 / PERF-03: lists each directory given (argv[2..]); with argv[1] =
+//! FS-01 / PERF-03: lists each directory given (`argv[2..]`); with `argv[1]` =
 //! `-r`, walks them recursively (what `glob **` does). Prints
 //! `path:entries` per directory listed and `total:N`.
 use std::fs;

@@ -1,4 +1,4 @@
-//! SEC-03 / MEM-09: creates argv[2] files in the mount argv[1]; prints how
+//! SEC-03 / MEM-09: creates `argv[2]` files in the mount `argv[1]`; prints how
 //! many were staged and the first failure.
 use memstore_test_guests::{arg, errno_name};
 

@@ -1,4 +1,4 @@
-//! FS-03: prints the content of argv[1], or `error:ERRNO`.
+//! FS-03: prints the content of `argv[1]`, or `error:ERRNO`.
 fn main() {
     match std::fs::read_to_string(memstore_test_guests::arg(1)) {
         Ok(s) => print!("{s}"),

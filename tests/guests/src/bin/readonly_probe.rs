@@ -1,5 +1,5 @@
-//! SEC-02 / FS-04: every WASI mutation against the read-only mount argv[1]
-//! (which holds `seed.md` and `sub/x.md`); argv[2] is a read-write mount
+//! SEC-02 / FS-04: every WASI mutation against the read-only mount `argv[1]`
+//! (which holds `seed.md` and `sub/x.md`); `argv[2]` is a read-write mount
 //! beside it, for renames in and out and the GHSA-4ch3-9j33-3pmj probe.
 use std::ffi::CString;
 use std::fs::{self, File, FileTimes, OpenOptions};
