@@ -40,7 +40,7 @@ use runner::CallSpec;
 pub const TOOLS_WASM: &[u8] = include_bytes!(env!("MEMSTORE_TOOLS_WASM"));
 
 /// The built-in tools (TOOL-03, TOOL-04).
-pub const TOOLS: &[&str] = &["read", "write", "edit", "glob", "grep", "memory", "bash"];
+pub const TOOLS: &[&str] = &["read", "write", "edit", "glob", "grep", "memory"];
 
 /// Marker appended to output cut at the limit.
 pub const TRUNCATED_MARKER: &str = "\n[output truncated: limit reached]";
