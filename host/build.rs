@@ -16,7 +16,9 @@ fn main() {
     let root = manifest.parent().expect("workspace root").to_owned();
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("out dir"));
     let target = out.join("wasm-target");
-    for dir in ["guest", "wit", "tests/guests"] {
+    // The root manifest holds the guests' release profiles (opt-level,
+    // strip): a change there must rebuild them too.
+    for dir in ["guest", "wit", "tests/guests", "Cargo.toml"] {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());
     }
 

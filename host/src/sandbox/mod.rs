@@ -100,8 +100,9 @@ impl std::fmt::Debug for LoadedComponent {
     }
 }
 
-/// A tool call to append to a session's log off the caller's path.
-type LogEntry = (String, String, bool, Vec<Change>);
+/// Most queued tool-call events the background logger writes in one
+/// transaction; bounds how long one commit holds the writer.
+const MAX_LOG_BATCH: usize = 256;
 
 /// The wasmtime engine plus the store: create sessions, run tool calls.
 /// Share one per process (it is `Sync`); each call gets a fresh instance.
@@ -110,7 +111,7 @@ pub struct Sandbox {
     wasm: WasmEngine,
     limits: Limits,
     tools: std::sync::OnceLock<LoadedComponent>,
-    log: std::sync::Mutex<std::sync::mpsc::Sender<LogEntry>>,
+    log: std::sync::Mutex<std::sync::mpsc::Sender<SessionEvent>>,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -128,17 +129,11 @@ impl Sandbox {
     /// wasmtime cannot be configured on this host.
     pub fn new(store: Engine, config: SandboxConfig) -> Result<Self, SandboxError> {
         let wasm = WasmEngine::new(&config.limits, config.cache_dir)?;
-        let (log, entries) = std::sync::mpsc::channel::<LogEntry>();
+        let (log, events) = std::sync::mpsc::channel::<SessionEvent>();
         let logger = store.clone();
         std::thread::Builder::new()
             .name("memstore-session-log".into())
-            .spawn(move || {
-                for (session, tool, is_error, changes) in entries {
-                    if let Err(e) = logger.record_tool_call(&session, &tool, is_error, changes) {
-                        tracing::warn!(session, "cannot log a tool call: {e}");
-                    }
-                }
-            })
+            .spawn(move || log_in_batches(&logger, &events))
             .map_err(|e| SandboxError::Cache {
                 path: "session log thread".into(),
                 source: e,
@@ -291,10 +286,18 @@ impl Sandbox {
         changes: Vec<Change>,
     ) -> Result<(), SandboxError> {
         if changes.is_empty() {
-            let entry = (session_id.to_owned(), tool.to_owned(), is_error, changes);
+            let event = SessionEvent {
+                id: 0,
+                session_id: session_id.to_owned(),
+                event_type: "tool_call".into(),
+                tool: tool.to_owned(),
+                is_error,
+                changes,
+                created_at: crate::store::model::now(),
+            };
             // The logger thread lives as long as the sandbox; a send can
             // only fail while the sandbox is being dropped.
-            let _ = self.log.lock().expect("log lock").send(entry);
+            let _ = self.log.lock().expect("log lock").send(event);
             return Ok(());
         }
         self.store
@@ -363,6 +366,26 @@ impl Sandbox {
             });
         }
         Ok(MountTable::new(mounts))
+    }
+}
+
+/// The background logger: writes whatever tool-call events have queued up in
+/// one transaction. Read-only calls arrive far faster than fsyncs complete;
+/// one commit each kept the writer thread (and a core of a small machine)
+/// busy with fsyncs that competed with the calls themselves (PERF-01).
+fn log_in_batches(store: &Engine, events: &std::sync::mpsc::Receiver<SessionEvent>) {
+    while let Ok(first) = events.recv() {
+        let mut batch = vec![first];
+        batch.extend(events.try_iter().take(MAX_LOG_BATCH - 1));
+        let sessions: Vec<String> = batch.iter().map(|e| e.session_id.clone()).collect();
+        match store.record_tool_calls(batch) {
+            Ok(errors) => {
+                for e in errors {
+                    tracing::warn!("cannot log a tool call: {e}");
+                }
+            }
+            Err(e) => tracing::warn!(?sessions, "cannot log tool calls: {e}"),
+        }
     }
 }
 

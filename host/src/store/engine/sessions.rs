@@ -242,6 +242,23 @@ impl Engine {
         })
     }
 
+    /// Appends several tool-call events in one write transaction, so a burst
+    /// of calls costs one commit (one fsync) instead of one each. Each event
+    /// keeps the time it was made. An event that cannot be inserted (say, its
+    /// session was deleted) is left out without disturbing the others; its
+    /// error is returned in the list.
+    ///
+    /// # Errors
+    /// The write transaction itself failed; then none was recorded.
+    pub fn record_tool_calls(&self, events: Vec<SessionEvent>) -> Result<Vec<StoreError>> {
+        self.write(move |tx| {
+            Ok(events
+                .iter()
+                .filter_map(|event| tx.insert_session_event(event).err())
+                .collect())
+        })
+    }
+
     /// The session's event log, oldest first.
     ///
     /// # Errors
