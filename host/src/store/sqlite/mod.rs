@@ -28,6 +28,10 @@ use writer::Writer;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Idle read connections kept open.
 const MAX_IDLE_READERS: usize = 8;
+/// Prepared statements cached per connection. The engine, sessions and keys
+/// use well over rusqlite's default of 16 distinct statements; a tool call
+/// touches many of them, and an evicted statement is parsed again.
+const STATEMENT_CACHE: usize = 256;
 
 /// A memstore database in one SQLite file.
 pub struct SqliteBackend {
@@ -113,6 +117,7 @@ fn connect(path: &Path) -> Result<Connection> {
     )
     .map_err(db)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(db)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     let mode: String = conn
         .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
         .map_err(db)?;
