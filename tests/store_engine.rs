@@ -1273,3 +1273,47 @@ fn sec_04_hostile_strings_are_data_not_sql() {
         .unwrap();
     assert_eq!(paths(&listed.data), [path]);
 }
+
+#[test]
+fn mem_05_malformed_precondition_hash_is_invalid_not_a_conflict() {
+    let db = TestDb::new();
+    let s = db.store("s");
+    let m = db
+        .engine
+        .create_memory(&s.id, "/a", "x", &user())
+        .unwrap()
+        .memory;
+    let upper = m.content_sha256.to_uppercase();
+    for bad in ["abc", upper.as_str(), &"g".repeat(64)] {
+        let update = MemoryUpdate {
+            content: Some("y".into()),
+            precondition: Some(bad.into()),
+            ..Default::default()
+        };
+        let err = db
+            .engine
+            .update_memory(&s.id, &m.id, update, &user())
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Invalid, "{bad}: {err}");
+        let err = db
+            .engine
+            .delete_memory(&s.id, &m.id, Some(bad), &user())
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Invalid, "{bad}: {err}");
+        let err = db
+            .engine
+            .put_memory(
+                &s.id,
+                "/a",
+                "y",
+                Precondition::ContentSha256(bad.into()),
+                &user(),
+            )
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Invalid, "{bad}: {err}");
+    }
+    assert_eq!(
+        db.engine.memory(&s.id, &m.id).unwrap().content.as_deref(),
+        Some("x")
+    );
+}

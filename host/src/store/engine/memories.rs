@@ -61,6 +61,7 @@ impl Engine {
     ) -> Result<WriteOutcome> {
         validate_path(path)?;
         validate_content(content)?;
+        validate_precondition(&precondition)?;
         let op = Write::new(self, store_id, actor);
         let (path, content) = (path.to_owned(), content.to_owned());
         self.write(move |tx| {
@@ -94,6 +95,9 @@ impl Engine {
         }
         if let Some(c) = &update.content {
             validate_content(c)?;
+        }
+        if let Some(h) = &update.precondition {
+            validate_sha256(h)?;
         }
         let op = Write::new(self, store_id, actor);
         let memory_id = memory_id.to_owned();
@@ -134,6 +138,9 @@ impl Engine {
         expected_sha256: Option<&str>,
         actor: &Actor,
     ) -> Result<DeletedMemory> {
+        if let Some(h) = expected_sha256 {
+            validate_sha256(h)?;
+        }
         let op = Write::new(self, store_id, actor);
         let (memory_id, expected) = (memory_id.to_owned(), expected_sha256.map(str::to_owned));
         self.write(move |tx| {
@@ -166,6 +173,7 @@ impl Engine {
         precondition: Precondition,
         actor: &Actor,
     ) -> Result<Change> {
+        validate_precondition(&precondition)?;
         let op = Write::new(self, store_id, actor);
         let path = path.to_owned();
         self.write(move |tx| {
@@ -471,6 +479,27 @@ fn validate_content(content: &str) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// A precondition hash must look like one: a malformed hash is a bad
+/// request (400), not a mismatch (409).
+fn validate_precondition(precondition: &Precondition) -> Result<()> {
+    match precondition {
+        Precondition::ContentSha256(h) => validate_sha256(h),
+        Precondition::None | Precondition::Absent => Ok(()),
+    }
+}
+
+fn validate_sha256(hash: &str) -> Result<()> {
+    let well_formed =
+        hash.len() == 64 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    if well_formed {
+        return Ok(());
+    }
+    Err(StoreError::invalid(
+        "content_sha256",
+        format!("{hash:?} is not a SHA-256 hash; expected 64 lowercase hexadecimal characters"),
+    ))
 }
 
 fn check_precondition(
