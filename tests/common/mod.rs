@@ -7,7 +7,10 @@ pub mod cli;
 
 use std::path::PathBuf;
 
-use memstore::store::{Actor, Engine, EngineConfig, MemoryStore, NewStore};
+use memstore::store::{
+    Actor, Engine, EngineConfig, MemoryListItem, MemoryStore, MemoryVersion, NewStore,
+    VersionQuery, View,
+};
 use tempfile::TempDir;
 
 /// An engine on a database file that lives as long as the value.
@@ -61,4 +64,45 @@ pub fn session(id: &str) -> Actor {
     Actor::Session {
         session_id: id.into(),
     }
+}
+
+pub fn seed_tree(db: &TestDb, store: &str) {
+    for p in ["/a/x", "/a/y/1", "/a/y/2", "/a/z/deep/1", "/b", "/c/1"] {
+        db.engine.create_memory(store, p, p, &user()).unwrap();
+    }
+}
+
+pub fn versions(db: &TestDb, store: &str) -> Vec<MemoryVersion> {
+    versions_where(db, store, VersionQuery::default())
+}
+
+pub fn versions_where(db: &TestDb, store: &str, q: VersionQuery) -> Vec<MemoryVersion> {
+    let mut out = Vec::new();
+    let mut q = VersionQuery {
+        limit: 100,
+        view: View::Full,
+        ..q
+    };
+    loop {
+        let p = db.engine.list_versions(store, &q).unwrap();
+        out.extend(p.data);
+        match p.next_page {
+            Some(n) => q.page = Some(n),
+            None => return out,
+        }
+    }
+}
+
+pub fn file_contains(db: &TestDb, needle: &[u8]) -> bool {
+    db.engine.checkpoint().unwrap();
+    let dir = db.dir.path();
+    std::fs::read_dir(dir).unwrap().any(|f| {
+        let bytes = std::fs::read(f.unwrap().path()).unwrap();
+        bytes.windows(needle.len()).any(|w| w == needle)
+    })
+}
+
+/// The paths of a listing, in order.
+pub fn paths(items: &[MemoryListItem]) -> Vec<&str> {
+    items.iter().map(MemoryListItem::path).collect()
 }
