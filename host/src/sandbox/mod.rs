@@ -286,15 +286,7 @@ impl Sandbox {
         changes: Vec<Change>,
     ) -> Result<(), SandboxError> {
         if changes.is_empty() {
-            let event = SessionEvent {
-                id: 0,
-                session_id: session_id.to_owned(),
-                event_type: "tool_call".into(),
-                tool: tool.to_owned(),
-                is_error,
-                changes,
-                created_at: crate::store::model::now(),
-            };
+            let event = SessionEvent::tool_call(session_id, tool, is_error, changes);
             // The logger thread lives as long as the sandbox; a send can
             // only fail while the sandbox is being dropped.
             let _ = self.log.lock().expect("log lock").send(event);

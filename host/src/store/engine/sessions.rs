@@ -121,6 +121,21 @@ pub struct SessionEvent {
     pub created_at: Timestamp,
 }
 
+impl SessionEvent {
+    /// A tool call of `session_id`, now, not yet stored (`id` 0).
+    pub fn tool_call(session_id: &str, tool: &str, is_error: bool, changes: Vec<Change>) -> Self {
+        Self {
+            id: 0,
+            session_id: session_id.to_owned(),
+            event_type: "tool_call".into(),
+            tool: tool.to_owned(),
+            is_error,
+            changes,
+            created_at: now(),
+        }
+    }
+}
+
 impl Engine {
     /// Creates a session with its attachments (SES-01, SES-02).
     ///
@@ -227,15 +242,7 @@ impl Engine {
         is_error: bool,
         changes: Vec<Change>,
     ) -> Result<SessionEvent> {
-        let mut event = SessionEvent {
-            id: 0,
-            session_id: session_id.to_owned(),
-            event_type: "tool_call".into(),
-            tool: tool.to_owned(),
-            is_error,
-            changes,
-            created_at: now(),
-        };
+        let mut event = SessionEvent::tool_call(session_id, tool, is_error, changes);
         self.write(move |tx| {
             event.id = tx.insert_session_event(&event)?;
             Ok(event)
