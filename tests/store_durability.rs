@@ -44,9 +44,7 @@ fn append_line(engine: &Engine, store: &str, who: &str, line: &str) {
 
 fn counter_store(db: &TestDb) -> String {
     let s = db.store("counter");
-    db.engine
-        .create_memory(&s.id, "/counter", "lines:\n", &user())
-        .unwrap();
+    db.create(&s.id, "/counter", "lines:\n");
     s.id
 }
 

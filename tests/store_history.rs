@@ -16,11 +16,7 @@ use memstore::store::{
 fn ver_01_each_mutation_appends_one_version_and_rename_is_modified() {
     let db = TestDb::new();
     let s = db.store("s");
-    let m = db
-        .engine
-        .create_memory(&s.id, "/a", "1", &user())
-        .unwrap()
-        .memory;
+    let m = db.create(&s.id, "/a", "1").memory;
     db.engine
         .update_memory(
             &s.id,
@@ -172,9 +168,7 @@ fn ver_03_pagination_is_stable_under_concurrent_inserts() {
         .unwrap();
     // New versions arrive between pages; the next page continues where the
     // first stopped and neither repeats nor skips.
-    db.engine
-        .create_memory(&s.id, "/late", "x", &user())
-        .unwrap();
+    db.create(&s.id, "/late", "x");
     let mut rest = Vec::new();
     let mut page = first.next_page.clone();
     while let Some(p) = page {
@@ -206,10 +200,7 @@ fn ver_04_redaction_removes_the_bytes_from_the_database_file() {
     let db = TestDb::new();
     let s = db.store("s");
     let secret = "api-token=sk-REDACT-ME-7d1e0b";
-    let m = db
-        .engine
-        .create_memory(&s.id, "/creds/token", secret, &user())
-        .unwrap();
+    let m = db.create(&s.id, "/creds/token", secret);
     let v1 = m.change.unwrap().version_id;
     db.engine
         .put_memory(
@@ -250,7 +241,7 @@ fn ver_04_redaction_removes_the_bytes_from_the_database_file() {
 fn ver_04_head_of_live_memory_cannot_be_redacted() {
     let db = TestDb::new();
     let s = db.store("s");
-    let m = db.engine.create_memory(&s.id, "/a", "x", &user()).unwrap();
+    let m = db.create(&s.id, "/a", "x");
     let head = m.change.unwrap().version_id;
     let err = db.engine.redact_version(&s.id, &head, &user()).unwrap_err();
     assert!(matches!(err, StoreError::HeadNotRedactable { .. }), "{err}");
@@ -266,10 +257,7 @@ fn ver_04_head_of_live_memory_cannot_be_redacted() {
 fn ver_05_rollback_restores_content_and_revives_deleted_memories() {
     let db = TestDb::new();
     let s = db.store("s");
-    let m = db
-        .engine
-        .create_memory(&s.id, "/a", "good", &user())
-        .unwrap();
+    let m = db.create(&s.id, "/a", "good");
     let good = m.change.unwrap().version_id;
     db.engine
         .put_memory(&s.id, "/a", "bad", Precondition::None, &session("sesn_x"))
@@ -323,11 +311,7 @@ fn ver_06_retention_prunes_old_versions_but_keeps_head_and_recent() {
             )
             .unwrap();
     }
-    let gone = db
-        .engine
-        .create_memory(&s.id, "/gone", "x", &user())
-        .unwrap()
-        .memory;
+    let gone = db.create(&s.id, "/gone", "x").memory;
     db.engine
         .delete_memory(&s.id, &gone.id, None, &user())
         .unwrap();
@@ -403,10 +387,7 @@ fn ver_07_redaction_keeps_chain_and_secret_is_not_brute_forceable() {
     let db = TestDb::new();
     let s = db.store("s");
     let secret = "4711";
-    let first = db
-        .engine
-        .create_memory(&s.id, "/pin", secret, &user())
-        .unwrap();
+    let first = db.create(&s.id, "/pin", secret);
     let v1 = first.change.unwrap().version_id;
     db.engine
         .put_memory(&s.id, "/pin", "changed", Precondition::None, &user())

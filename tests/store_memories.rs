@@ -75,23 +75,15 @@ fn mem_03_invalid_paths_are_rejected_not_rewritten() {
     }
     assert!(versions(&db, &s.id).is_empty());
     // Case-sensitive: these are two memories.
-    db.engine
-        .create_memory(&s.id, "/Notes", "1", &user())
-        .unwrap();
-    db.engine
-        .create_memory(&s.id, "/notes", "2", &user())
-        .unwrap();
+    db.create(&s.id, "/Notes", "1");
+    db.create(&s.id, "/notes", "2");
 }
 
 #[test]
 fn mem_04_conflict_with_same_ancestor_and_descendant_path() {
     let db = TestDb::new();
     let s = db.store("s");
-    let a = db
-        .engine
-        .create_memory(&s.id, "/a/b", "x", &user())
-        .unwrap()
-        .memory;
+    let a = db.create(&s.id, "/a/b", "x").memory;
     for (path, conflicting) in [("/a/b", "/a/b"), ("/a/b/c", "/a/b"), ("/a", "/a/b")] {
         match db
             .engine
@@ -110,26 +102,16 @@ fn mem_04_conflict_with_same_ancestor_and_descendant_path() {
         }
     }
     // Siblings sharing a name prefix do not conflict.
-    db.engine
-        .create_memory(&s.id, "/a/bc", "z", &user())
-        .unwrap();
-    db.engine
-        .create_memory(&s.id, "/a/b-c", "z", &user())
-        .unwrap();
+    db.create(&s.id, "/a/bc", "z");
+    db.create(&s.id, "/a/b-c", "z");
 }
 
 #[test]
 fn mem_04_rename_into_a_conflict_is_refused() {
     let db = TestDb::new();
     let s = db.store("s");
-    let a = db
-        .engine
-        .create_memory(&s.id, "/a", "x", &user())
-        .unwrap()
-        .memory;
-    db.engine
-        .create_memory(&s.id, "/d/e", "y", &user())
-        .unwrap();
+    let a = db.create(&s.id, "/a", "x").memory;
+    db.create(&s.id, "/d/e", "y");
     let to = |p: &str| MemoryUpdate {
         path: Some(p.into()),
         ..MemoryUpdate::default()
@@ -149,11 +131,7 @@ fn mem_04_rename_into_a_conflict_is_refused() {
 fn mem_05_update_with_precondition() {
     let db = TestDb::new();
     let s = db.store("s");
-    let m = db
-        .engine
-        .create_memory(&s.id, "/a", "one", &user())
-        .unwrap()
-        .memory;
+    let m = db.create(&s.id, "/a", "one").memory;
     let stale = MemoryUpdate {
         content: Some("two".into()),
         precondition: Some(content_sha256("zero")),
@@ -186,11 +164,7 @@ fn mem_05_update_with_precondition() {
 fn mem_05_precondition_is_moot_when_nothing_would_change() {
     let db = TestDb::new();
     let s = db.store("s");
-    let m = db
-        .engine
-        .create_memory(&s.id, "/a", "same", &user())
-        .unwrap()
-        .memory;
+    let m = db.create(&s.id, "/a", "same").memory;
     let update = MemoryUpdate {
         content: Some("same".into()),
         path: Some("/a".into()),
@@ -223,11 +197,7 @@ fn mem_06_no_op_write_creates_no_version() {
 fn mem_07_delete_with_expected_hash() {
     let db = TestDb::new();
     let s = db.store("s");
-    let m = db
-        .engine
-        .create_memory(&s.id, "/a", "x", &user())
-        .unwrap()
-        .memory;
+    let m = db.create(&s.id, "/a", "x").memory;
     let err = db
         .engine
         .delete_memory(&s.id, &m.id, Some(&content_sha256("y")), &user())
@@ -370,12 +340,8 @@ fn mem_09_store_capacity_is_enforced() {
         ..EngineConfig::default()
     });
     let s = db.store("s");
-    let a = db
-        .engine
-        .create_memory(&s.id, "/a", "1", &user())
-        .unwrap()
-        .memory;
-    db.engine.create_memory(&s.id, "/b", "2", &user()).unwrap();
+    let a = db.create(&s.id, "/a", "1").memory;
+    db.create(&s.id, "/b", "2");
     let err = db
         .engine
         .create_memory(&s.id, "/c", "3", &user())
@@ -389,7 +355,7 @@ fn mem_09_store_capacity_is_enforced() {
     db.engine
         .delete_memory(&s.id, &a.id, None, &user())
         .unwrap();
-    db.engine.create_memory(&s.id, "/c", "3", &user()).unwrap();
+    db.create(&s.id, "/c", "3");
 }
 
 #[test]
@@ -398,9 +364,7 @@ fn sec_04_hostile_strings_are_data_not_sql() {
     let hostile = "x'); DROP TABLE memories; --";
     let s = db.store(hostile);
     let path = "/notes/'; DELETE FROM versions WHERE '1'='1";
-    db.engine
-        .create_memory(&s.id, path, hostile, &user())
-        .unwrap();
+    db.create(&s.id, path, hostile);
     let m = db.engine.memory_at(&s.id, path).unwrap().unwrap();
     assert_eq!(m.content.as_deref(), Some(hostile));
     assert_eq!(db.engine.store(&s.id).unwrap().name, hostile);
@@ -422,11 +386,7 @@ fn sec_04_hostile_strings_are_data_not_sql() {
 fn mem_05_malformed_precondition_hash_is_invalid_not_a_conflict() {
     let db = TestDb::new();
     let s = db.store("s");
-    let m = db
-        .engine
-        .create_memory(&s.id, "/a", "x", &user())
-        .unwrap()
-        .memory;
+    let m = db.create(&s.id, "/a", "x").memory;
     let upper = m.content_sha256.to_uppercase();
     for bad in ["abc", upper.as_str(), &"g".repeat(64)] {
         let update = MemoryUpdate {

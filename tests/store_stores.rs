@@ -184,7 +184,7 @@ fn store_02_update_patches_metadata_and_clears_description() {
 fn store_03_archive_is_idempotent_and_blocks_changes() {
     let db = TestDb::new();
     let s = db.store("s");
-    let m = db.engine.create_memory(&s.id, "/a", "x", &user()).unwrap();
+    let m = db.create(&s.id, "/a", "x");
     let first = db.engine.archive_store(&s.id, &user()).unwrap();
     let again = db.engine.archive_store(&s.id, &user()).unwrap();
     assert!(first.archived_at.is_some());
@@ -230,10 +230,7 @@ fn store_04_delete_removes_memories_versions_and_bytes() {
     let db = TestDb::new();
     let s = db.store("s");
     let secret = "store-delete-secret-3f9a7c";
-    let m = db
-        .engine
-        .create_memory(&s.id, "/a", secret, &user())
-        .unwrap();
+    let m = db.create(&s.id, "/a", secret);
     db.engine.delete_store(&s.id, &user()).unwrap();
     assert_eq!(
         db.engine.store(&s.id).unwrap_err().kind(),

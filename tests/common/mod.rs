@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use memstore::store::{
     Actor, Engine, EngineConfig, MemoryListItem, MemoryStore, MemoryVersion, NewStore,
-    VersionQuery, View,
+    VersionQuery, View, WriteOutcome,
 };
 use tempfile::TempDir;
 
@@ -32,6 +32,13 @@ impl TestDb {
 
     pub fn path(&self) -> PathBuf {
         self.dir.path().join("memstore.db")
+    }
+
+    /// Creates a memory as the test user; any failure fails the test.
+    pub fn create(&self, store: &str, path: &str, content: &str) -> WriteOutcome {
+        self.engine
+            .create_memory(store, path, content, &user())
+            .expect("create memory")
     }
 
     pub fn store(&self, name: &str) -> MemoryStore {
