@@ -78,16 +78,19 @@ fn component(sandbox: &Sandbox, path: &str) -> LoadedComponent {
         .expect("load")
 }
 
+/// A fresh database in `dir` and a sandbox over it with a warm-able cache.
+fn open(dir: &std::path::Path, db: &str) -> (Engine, Sandbox) {
+    let engine = Engine::open_sqlite(dir.join(db), EngineConfig::default()).expect("db");
+    let config = SandboxConfig {
+        cache_dir: Some(dir.join("cache")),
+        ..SandboxConfig::default()
+    };
+    let sandbox = Sandbox::new(engine.clone(), config).expect("sandbox");
+    (engine, sandbox)
+}
+
 fn perf_01(dir: &std::path::Path) {
-    let engine = Engine::open_sqlite(dir.join("perf01.db"), EngineConfig::default()).expect("db");
-    let sandbox = Sandbox::new(
-        engine.clone(),
-        SandboxConfig {
-            cache_dir: Some(dir.join("cache")),
-            ..SandboxConfig::default()
-        },
-    )
-    .expect("sandbox");
+    let (engine, sandbox) = open(dir, "perf01.db");
     let s = store(&engine, "Bench");
     let content: String = "memstore bench line of text\n"
         .chars()
@@ -204,15 +207,7 @@ fn open_and_list(
 }
 
 fn perf_03(dir: &std::path::Path) {
-    let engine = Engine::open_sqlite(dir.join("perf03.db"), EngineConfig::default()).expect("db");
-    let sandbox = Sandbox::new(
-        engine.clone(),
-        SandboxConfig {
-            cache_dir: Some(dir.join("cache")),
-            ..SandboxConfig::default()
-        },
-    )
-    .expect("sandbox");
+    let (engine, sandbox) = open(dir, "perf03.db");
     let t = Instant::now();
     let small = fill(&engine, "small", 10);
     let large = fill(&engine, "large", 10_000);
