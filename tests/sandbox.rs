@@ -289,7 +289,7 @@ fn sec_02_read_only_mount_beside_a_read_write_one_stays_read_only() {
 }
 
 #[test]
-fn sec_03_escape_attempts_fail() {
+fn sec_03_fs_09_escape_attempts_fail_with_precise_error_codes() {
     let fx = Fx::new();
     let rw = fx.db.store("Work");
     let other = fx.db.store("Other");
