@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 
 pub use migrations::{MIGRATIONS, migrate_to};
@@ -117,6 +118,12 @@ fn connect(path: &Path) -> Result<Connection> {
     )
     .map_err(db)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(db)?;
+    // Plans must not depend on bound values: without this guarantee SQLite
+    // marks some cached statements to be re-planned whenever a parameter is
+    // rebound, and re-preparing cost more than the query itself on every
+    // file lookup of a tool call (PERF-01).
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+        .map_err(db)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     let mode: String = conn
         .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
@@ -135,3 +142,4 @@ fn connect(path: &Path) -> Result<Connection> {
     .map_err(db)?;
     Ok(conn)
 }
+
