@@ -322,3 +322,37 @@ fn mem_06_a_store_write_whose_content_arrived_meanwhile_says_its_id_was_not_used
         "{notes}"
     );
 }
+
+/// Appends `line` to `name` through a descriptor and closes it.
+fn append(vfs: &mut Vfs, name: &str, line: &str) {
+    let mode = OpenMode {
+        create: true,
+        ..write_mode()
+    };
+    let Node::File(file) = vfs.open_at(&root(), name, mode).unwrap() else {
+        panic!("a file")
+    };
+    file.lock()
+        .unwrap()
+        .write_at(None, line.as_bytes())
+        .unwrap();
+    vfs.close(&file);
+}
+
+#[test]
+fn fs_08_a_file_written_twice_in_one_call_is_not_merged_with_itself() {
+    let db = TestDb::new();
+    let store = db.store("Log");
+    db.engine
+        .create_memory(&store.id, "/log.md", "a\n", &session("sesn_seed"))
+        .unwrap();
+    let mut a = vfs(&db, &store.id, "sesn_a");
+    append(&mut a, "log.md", "b\n");
+    // Another file in between keeps the two writes of log.md apart.
+    append(&mut a, "other.md", "x\n");
+    append(&mut a, "log.md", "c\n");
+    let out = a.finish(true);
+    let head = db.engine.memory_at(&store.id, "/log.md").unwrap().unwrap();
+    assert_eq!(head.content.as_deref(), Some("a\nb\nc\n"));
+    assert!(out.notes.is_empty(), "{:?}", out.notes);
+}
