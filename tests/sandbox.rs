@@ -426,6 +426,102 @@ fn tool_02_trap_mid_write_commits_nothing() {
 }
 
 #[test]
+fn tool_02_trap_after_store_interface_write_commits_nothing() {
+    let fx = Fx::new();
+    let rw = fx.db.store("Work");
+    for name in ["/edit.md", "/gone.md", "/old.md"] {
+        fx.put(&rw, name, "seeded");
+    }
+    let before = fx.snapshot(&rw);
+    let s = fx.session(&[(&rw, RW)]);
+    let exec = fx.run(&s, STORE_TRAP, &["/mnt/memory/work"]);
+    let r = probes(&exec);
+    assert!(r["write"].starts_with("memver_"), "{}", stdout(&exec));
+    for op in ["overwrite", "delete", "rename"] {
+        assert_eq!(r[op], "ok", "the guest must stage {op} before it traps");
+    }
+    assert!(
+        exec.failure
+            .as_deref()
+            .unwrap_or_default()
+            .contains("trapped"),
+        "{:?}",
+        exec.failure
+    );
+    assert!(exec.outcome.changes.is_empty());
+    assert_eq!(fx.snapshot(&rw), before, "a trapped call changed the store");
+    let next = fx.run(&s, WRITE_FILE, &["/mnt/memory/work/after.md", "ok"]);
+    assert_eq!(stdout(&next), "write:ok\n");
+    assert_eq!(fx.content(&rw, "/after.md").as_deref(), Some("ok"));
+}
+
+#[test]
+fn tool_02_tool_07_store_and_file_changes_see_each_other_and_commit_with_the_given_ids() {
+    let fx = Fx::new();
+    let rw = fx.db.store("Work");
+    fx.put(&rw, "/seeded.md", "seeded");
+    fx.put(&rw, "/old.md", "old");
+    let old = fx.db.engine.memory_at(&rw.id, "/old.md").unwrap().unwrap();
+    let s = fx.session(&[(&rw, RW)]);
+    let exec = fx.run(&s, STORE_STAGING, &["/mnt/memory/work"]);
+    assert_eq!(
+        (exec.exit_code, &exec.failure),
+        (0, &None),
+        "{}",
+        stdout(&exec)
+    );
+    let r = probes(&exec);
+    assert_eq!(r["fs_sees_store"], "one");
+    assert_eq!(r["read_version"], "true");
+    assert_eq!(r["stale"], "true", "a stale precondition fails at once");
+    assert_eq!(r["same_content"], "true", "MEM-05: no change, the same id");
+    assert_eq!(r["store_sees_fs"], "from fs:true");
+    assert_eq!(r["fs_sees_delete"], "ENOENT");
+    assert_eq!(r["fs_sees_rename"], "old");
+    assert_eq!(
+        r["list"],
+        "/mnt/memory/work/a.md,/mnt/memory/work/b.md,/mnt/memory/work/dir/"
+    );
+    assert_eq!(r["delete_missing"], "true");
+    assert_eq!(r["conflict"], "/mnt/memory/work/a.md");
+
+    let a = fx.db.engine.memory_at(&rw.id, "/a.md").unwrap().unwrap();
+    assert_eq!(a.content.as_deref(), Some("two"));
+    let ids: Vec<String> = fx
+        .versions(&rw, Some(&a.id))
+        .into_iter()
+        .map(|v| v.id)
+        .collect();
+    assert_eq!(ids, [r["id2"].clone(), r["id1"].clone()], "newest first");
+    assert_eq!(fx.content(&rw, "/b.md").as_deref(), Some("from fs"));
+    assert_eq!(fx.content(&rw, "/seeded.md"), None);
+    let moved = fx
+        .db
+        .engine
+        .memory_at(&rw.id, "/dir/new.md")
+        .unwrap()
+        .unwrap();
+    assert_eq!((moved.id, moved.content.as_deref()), (old.id, Some("old")));
+    let ops: Vec<(&str, Operation)> = exec
+        .outcome
+        .changes
+        .iter()
+        .map(|c| (c.path.as_str(), c.operation))
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            ("/a.md", Operation::Created),
+            ("/a.md", Operation::Modified),
+            ("/b.md", Operation::Created),
+            ("/seeded.md", Operation::Deleted),
+            ("/dir/new.md", Operation::Modified),
+        ],
+        "one version per change, in program order"
+    );
+}
+
+#[test]
 fn mem_02_fs_05_size_cap_fails_at_once_and_non_utf8_is_not_committed() {
     let fx = Fx::new();
     let rw = fx.db.store("Work");

@@ -421,3 +421,52 @@ fn mem_05_malformed_precondition_hash_is_invalid_not_a_conflict() {
         Some("x")
     );
 }
+
+#[test]
+fn tool_02_ver_01_a_reserved_version_id_is_the_id_in_history() {
+    let db = TestDb::new();
+    let s = db.store("s");
+    let reserved = memstore::store::ids::new_id(memstore::store::ids::VERSION_PREFIX);
+    let out = db
+        .engine
+        .put_memory_with_version_id(&s.id, "/a", "x", Precondition::None, &user(), &reserved)
+        .unwrap();
+    assert_eq!(out.memory.memory_version_id, reserved);
+    assert_eq!(out.change.unwrap().version_id, reserved);
+    let history = versions(&db, &s.id);
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].id, reserved);
+    let taken = db.engine.put_memory_with_version_id(
+        &s.id,
+        "/a",
+        "y",
+        Precondition::None,
+        &user(),
+        &reserved,
+    );
+    assert_eq!(
+        taken.unwrap_err().kind(),
+        ErrorKind::Internal,
+        "ids are unique"
+    );
+    assert_eq!(versions(&db, &s.id).len(), 1);
+}
+
+#[test]
+fn tool_02_a_reserved_version_id_must_look_like_one() {
+    let db = TestDb::new();
+    let s = db.store("s");
+    for bad in [
+        "",
+        "memver_x",
+        "mem_aaaaaaaaaaaaaaaaaaaaaaaa",
+        "memver_aaaaaaaaaaaaaaaaaaaaaaa!",
+    ] {
+        let err = db
+            .engine
+            .put_memory_with_version_id(&s.id, "/a", "x", Precondition::None, &user(), bad)
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Invalid, "{bad:?}");
+    }
+    assert!(db.engine.memory_at(&s.id, "/a").unwrap().is_none());
+}

@@ -1,6 +1,7 @@
-//! FS-08 at the VFS level, without wasm: a descriptor whose head moved
-//! before commit merges non-overlapping changes and keeps both versions of
-//! overlapping ones. Deterministic, since the "other session" commits at a
+//! FS-08 and TOOL-02 at the VFS level, without wasm: a descriptor or a
+//! `store.write` whose head moved before commit merges non-overlapping
+//! changes and keeps both versions of overlapping ones; a failed call
+//! commits nothing. Deterministic, since the "other session" commits at a
 //! chosen moment.
 
 mod common;
@@ -8,8 +9,8 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{TestDb, session};
-use memstore::store::{Operation, Precondition, VersionQuery, View};
-use memstore::vfs::{Mount, MountTable, Node, OpenMode, Vfs};
+use memstore::store::{Operation, Precondition, VersionQuery, View, content_sha256};
+use memstore::vfs::{Mount, MountTable, Node, OpenMode, StoreApiError, Vfs};
 
 fn vfs(db: &TestDb, store_id: &str, session_id: &str) -> Vfs {
     let mounts = MountTable::new(vec![Mount {
@@ -146,4 +147,212 @@ fn tool_02_a_failed_call_commits_nothing() {
     let out = a.finish(false);
     assert!(out.changes.is_empty());
     assert!(db.engine.memory_at(&store.id, "/new.md").unwrap().is_none());
+}
+
+/// The sandbox path of `name` in the one mount of [`vfs`].
+fn at(name: &str) -> String {
+    format!("/mnt/memory/log/{name}")
+}
+
+fn version_count(db: &TestDb, store_id: &str) -> usize {
+    let q = VersionQuery {
+        limit: 100,
+        ..VersionQuery::default()
+    };
+    db.engine.list_versions(store_id, &q).unwrap().data.len()
+}
+
+#[test]
+fn fs_08_tool_05_a_store_write_merges_a_change_committed_after_it_was_staged() {
+    let db = TestDb::new();
+    let store = db.store("Log");
+    db.engine
+        .create_memory(&store.id, "/log.md", "l1\nl2\nl3\n", &session("sesn_seed"))
+        .unwrap();
+    let mut a = vfs(&db, &store.id, "sesn_a");
+    let read = a.read_memory(&at("log.md")).unwrap();
+    let ours = format!("{}from a\n", read.content);
+    let pre = Precondition::ContentSha256(read.content_sha256);
+    let id = a.write_memory(&at("log.md"), ours, &pre).unwrap();
+    db.engine
+        .put_memory(
+            &store.id,
+            "/log.md",
+            "from b\nl1\nl2\nl3\n",
+            Precondition::None,
+            &session("sesn_b"),
+        )
+        .unwrap();
+    let out = a.finish(true);
+    let head = db.engine.memory_at(&store.id, "/log.md").unwrap().unwrap();
+    assert_eq!(
+        head.content.as_deref(),
+        Some("from b\nl1\nl2\nl3\nfrom a\n")
+    );
+    assert_eq!(head.memory_version_id, id, "the id the guest was given");
+    assert_eq!(out.changes[0].version_id, id);
+    assert!(
+        out.notes.iter().any(|n| n.contains("merged")),
+        "{:?}",
+        out.notes
+    );
+}
+
+#[test]
+fn tool_05_a_store_write_precondition_is_checked_at_once_against_the_call_s_view() {
+    let db = TestDb::new();
+    let store = db.store("Log");
+    db.engine
+        .create_memory(&store.id, "/f.md", "v1", &session("sesn_seed"))
+        .unwrap();
+    let mut a = vfs(&db, &store.id, "sesn_a");
+    let v1 = Precondition::ContentSha256(a.read_memory(&at("f.md")).unwrap().content_sha256);
+    db.engine
+        .put_memory(
+            &store.id,
+            "/f.md",
+            "v2",
+            Precondition::None,
+            &session("sesn_b"),
+        )
+        .unwrap();
+    assert_eq!(
+        a.write_memory(&at("f.md"), "mine".into(), &v1),
+        Err(StoreApiError::PreconditionFailed(content_sha256("v2")))
+    );
+    let v2 = Precondition::ContentSha256(content_sha256("v2"));
+    let id = a.write_memory(&at("f.md"), "v3".into(), &v2).unwrap();
+    assert_eq!(
+        a.write_memory(&at("f.md"), "v4".into(), &v2),
+        Err(StoreApiError::PreconditionFailed(content_sha256("v3"))),
+        "the call's own staged write is the current content"
+    );
+    assert_eq!(
+        a.write_memory(&at("f.md"), "v3".into(), &v1),
+        Ok(id.clone()),
+        "MEM-05: unchanged content succeeds whatever the precondition"
+    );
+    assert_eq!(
+        a.write_memory(&at("f.md"), "v1".into(), &Precondition::Absent),
+        Err(StoreApiError::PreconditionFailed(content_sha256("v3")))
+    );
+    let out = a.finish(true);
+    let ids: Vec<_> = out.changes.iter().map(|c| c.version_id.clone()).collect();
+    assert_eq!(ids, [id]);
+}
+
+#[test]
+fn tool_02_a_failed_call_commits_no_store_interface_change() {
+    let db = TestDb::new();
+    let store = db.store("Log");
+    for path in ["/a.md", "/b.md"] {
+        db.engine
+            .create_memory(&store.id, path, "seeded", &session("sesn_seed"))
+            .unwrap();
+    }
+    let versions = version_count(&db, &store.id);
+    let mut a = vfs(&db, &store.id, "sesn_a");
+    a.write_memory(&at("new.md"), "new".into(), &Precondition::Absent)
+        .unwrap();
+    a.write_memory(&at("a.md"), "changed".into(), &Precondition::None)
+        .unwrap();
+    a.delete_memory(&at("a.md"), &Precondition::None).unwrap();
+    a.rename_memory(&at("b.md"), &at("c.md")).unwrap();
+    let out = a.finish(false);
+    assert!(out.changes.is_empty());
+    assert_eq!(version_count(&db, &store.id), versions);
+    let content = |p: &str| {
+        db.engine
+            .memory_at(&store.id, p)
+            .unwrap()
+            .and_then(|m| m.content)
+    };
+    assert_eq!(content("/a.md").as_deref(), Some("seeded"));
+    assert_eq!(content("/b.md").as_deref(), Some("seeded"));
+    assert_eq!((content("/c.md"), content("/new.md")), (None, None));
+}
+
+#[test]
+fn mem_07_a_conditional_store_delete_keeps_a_memory_changed_before_commit() {
+    let db = TestDb::new();
+    let store = db.store("Log");
+    db.engine
+        .create_memory(&store.id, "/f.md", "v1", &session("sesn_seed"))
+        .unwrap();
+    let mut a = vfs(&db, &store.id, "sesn_a");
+    let v1 = Precondition::ContentSha256(content_sha256("v1"));
+    a.delete_memory(&at("f.md"), &v1).unwrap();
+    assert!(matches!(
+        a.read_memory(&at("f.md")),
+        Err(StoreApiError::NotFound(_))
+    ));
+    db.engine
+        .put_memory(
+            &store.id,
+            "/f.md",
+            "v2",
+            Precondition::None,
+            &session("sesn_b"),
+        )
+        .unwrap();
+    let out = a.finish(true);
+    let head = db.engine.memory_at(&store.id, "/f.md").unwrap().unwrap();
+    assert_eq!(head.content.as_deref(), Some("v2"));
+    assert!(out.failed && out.changes.is_empty(), "{:?}", out.notes);
+}
+
+#[test]
+fn mem_06_a_store_write_whose_content_arrived_meanwhile_says_its_id_was_not_used() {
+    let db = TestDb::new();
+    let store = db.store("Log");
+    let mut a = vfs(&db, &store.id, "sesn_a");
+    let id = a
+        .write_memory(&at("f.md"), "same".into(), &Precondition::Absent)
+        .unwrap();
+    db.engine
+        .create_memory(&store.id, "/f.md", "same", &session("sesn_b"))
+        .unwrap();
+    let out = a.finish(true);
+    assert!(out.changes.is_empty());
+    let notes = out.notes.join("\n");
+    assert!(
+        notes.contains(&format!(
+            "version {id} returned by store.write was not created"
+        )),
+        "{notes}"
+    );
+}
+
+/// Appends `line` to `name` through a descriptor and closes it.
+fn append(vfs: &mut Vfs, name: &str, line: &str) {
+    let mode = OpenMode {
+        create: true,
+        ..write_mode()
+    };
+    let Node::File(file) = vfs.open_at(&root(), name, mode).unwrap() else {
+        panic!("a file")
+    };
+    file.lock()
+        .unwrap()
+        .write_at(None, line.as_bytes())
+        .unwrap();
+    vfs.close(&file);
+}
+
+#[test]
+fn fs_08_a_file_written_twice_in_one_call_is_not_merged_with_itself() {
+    let db = TestDb::new();
+    let store = db.store("Log");
+    db.engine
+        .create_memory(&store.id, "/log.md", "a\n", &session("sesn_seed"))
+        .unwrap();
+    let mut a = vfs(&db, &store.id, "sesn_a");
+    append(&mut a, "log.md", "b\n");
+    // Another file in between keeps the two writes of log.md apart.
+    append(&mut a, "other.md", "x\n");
+    append(&mut a, "log.md", "c\n");
+    let out = a.finish(true);
+    let head = db.engine.memory_at(&store.id, "/log.md").unwrap().unwrap();
+    assert_eq!(head.content.as_deref(), Some("a\nb\nc\n"));
+    assert!(out.notes.is_empty(), "{:?}", out.notes);
 }

@@ -71,7 +71,8 @@ impl ResourceLimiter for MemoryLimiter {
 /// Everything a call produced.
 #[derive(Debug, Clone, Default)]
 pub struct Execution {
-    /// What the filesystem committed (nothing when `failure` is set).
+    /// What the call committed through files and the `store` interface:
+    /// nothing unless the guest exited 0 without a `failure`.
     pub outcome: CallOutcome,
     /// Captured stdout (capped).
     pub stdout: Vec<u8>,

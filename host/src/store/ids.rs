@@ -31,6 +31,14 @@ pub fn new_id(prefix: &str) -> String {
     id
 }
 
+/// Whether `id` has the shape [`new_id`] gives ids of this `prefix`: the
+/// prefix followed by 24 ASCII letters or digits.
+pub fn is_id(id: &str, prefix: &str) -> bool {
+    id.strip_prefix(prefix).is_some_and(|rest| {
+        rest.len() == RANDOM_LEN && rest.bytes().all(|b| b.is_ascii_alphanumeric())
+    })
+}
+
 /// `n` random bytes from the thread-local CSPRNG.
 pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
@@ -54,5 +62,16 @@ mod tests {
                 .all(|c| c.is_ascii_alphanumeric())
         );
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn ver_01_is_id_accepts_only_fresh_id_shapes() {
+        assert!(is_id(&new_id(VERSION_PREFIX), VERSION_PREFIX));
+        assert!(!is_id(&new_id(MEMORY_PREFIX), VERSION_PREFIX));
+        assert!(!is_id("memver_short", VERSION_PREFIX));
+        assert!(!is_id(
+            &format!("{VERSION_PREFIX}{}", "-".repeat(RANDOM_LEN)),
+            VERSION_PREFIX
+        ));
     }
 }

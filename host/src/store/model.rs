@@ -288,6 +288,18 @@ pub enum Precondition {
     Absent,
 }
 
+impl Precondition {
+    /// Whether it holds for a memory whose content hash is `current`
+    /// (`None` when no memory exists).
+    pub fn holds(&self, current: Option<&str>) -> bool {
+        match self {
+            Self::None => true,
+            Self::Absent => current.is_none(),
+            Self::ContentSha256(expected) => current == Some(expected.as_str()),
+        }
+    }
+}
+
 /// A partial update of a memory (MEM-05).
 #[derive(Debug, Clone, Default)]
 pub struct MemoryUpdate {

@@ -1,10 +1,13 @@
-//! Applying a call's staged operations to the store (FS-05, FS-06, FS-08).
+//! Applying a call's staged operations to the store (FS-05, FS-06, FS-08,
+//! TOOL-02).
 //!
 //! Owns the commit rules: one version per changed file, attributed to the
-//! session; a head that moved since the descriptor opened the file is merged
-//! three-way (with `diffy`) when the changes do not overlap, and otherwise
-//! the later commit becomes head while the other stays in history, both named
-//! in the result. Must not decide access: staging already checked it.
+//! session, with the id a `store.write` reserved when it has one; a head
+//! that moved since the call read the file (a descriptor's open, a
+//! `store.write`'s precondition check) is merged three-way (with `diffy`)
+//! when the changes do not overlap, and otherwise the later commit becomes
+//! head while the other stays in history, both named in the result. Must not
+//! decide access: staging already checked it.
 
 use std::collections::BTreeSet;
 
@@ -17,7 +20,7 @@ const MAX_COMMIT_ATTEMPTS: usize = 5;
 /// What a tool call's filesystem did, once finished.
 #[derive(Debug, Clone, Default)]
 pub struct CallOutcome {
-    /// Versions created, in order.
+    /// Versions created, in order; none when the call failed.
     pub changes: Vec<Change>,
     /// Precise reasons the agent should know (size cap, UTF-8, merges,
     /// conflicts, failed commits).
@@ -30,12 +33,10 @@ pub struct CallOutcome {
 
 impl Vfs {
     /// Ends the call. When `ok`, stages files still open and applies every
-    /// staged operation in order; otherwise discards everything (TOOL-02).
+    /// staged operation in order; otherwise discards everything, writes
+    /// through the `store` interface included (TOOL-02).
     pub fn finish(mut self, ok: bool) -> CallOutcome {
-        let mut out = CallOutcome {
-            changes: std::mem::take(&mut self.direct),
-            ..CallOutcome::default()
-        };
+        let mut out = CallOutcome::default();
         if !ok {
             return out;
         }
@@ -68,24 +69,25 @@ impl Vfs {
                 path,
                 content,
                 base,
+                version_id,
             } => {
                 let shown = self.shown(mount, &path);
-                self.commit_write(mount, &path, &content, base.as_ref(), out)
-                    .map_err(|e| (shown, e))
+                let write = PendingWrite {
+                    mount,
+                    path: &path,
+                    content: &content,
+                    base: base.as_ref(),
+                    version_id: version_id.as_deref(),
+                };
+                self.commit_write(&write, out).map_err(|e| (shown, e))
             }
-            Op::Delete { mount, path } => {
-                match self.engine.delete_memory_at(
-                    self.store_id(mount),
-                    &path,
-                    Precondition::None,
-                    &self.actor,
-                ) {
-                    Ok(change) => out.changes.push(change),
-                    Err(StoreError::PathNotFound(_)) => {}
-                    Err(e) => return Err((self.shown(mount, &path), e)),
-                }
-                Ok(())
-            }
+            Op::Delete {
+                mount,
+                path,
+                expected,
+            } => self
+                .commit_delete(mount, &path, expected, out)
+                .map_err(|e| (self.shown(mount, &path), e)),
             Op::Rename { mount, from, to } => {
                 let shown = self.shown(mount, &from);
                 self.commit_rename(mount, &from, &to, out)
@@ -100,6 +102,27 @@ impl Vfs {
                 Ok(())
             }
         }
+    }
+
+    /// Deletes a file; one already gone is fine, the goal holds.
+    fn commit_delete(
+        &self,
+        mount: usize,
+        path: &str,
+        expected: Option<String>,
+        out: &mut CallOutcome,
+    ) -> Result<(), StoreError> {
+        let precondition = expected.map_or(Precondition::None, Precondition::ContentSha256);
+        let deleted =
+            self.engine
+                .delete_memory_at(self.store_id(mount), path, precondition, &self.actor);
+        match deleted {
+            Ok(change) => out.changes.push(change),
+            Err(StoreError::PathNotFound(_)) => {}
+            Err(StoreError::PreconditionFailed { actual, .. }) if actual.is_empty() => {}
+            Err(e) => return Err(e),
+        }
+        Ok(())
     }
 
     fn commit_rename(
@@ -125,27 +148,46 @@ impl Vfs {
         Ok(())
     }
 
-    /// Writes one file, merging when the head moved since open (FS-08).
+    /// Writes one file, merging when the head moved since the call read it
+    /// (FS-08).
     fn commit_write(
         &self,
-        mount: usize,
-        path: &str,
-        ours: &str,
-        base: Option<&Base>,
+        write: &PendingWrite<'_>,
         out: &mut CallOutcome,
     ) -> Result<(), StoreError> {
-        let store = self.store_id(mount);
-        let shown = self.shown(mount, path);
+        let store = self.store_id(write.mount);
+        let shown = self.shown(write.mount, write.path);
         for _ in 0..MAX_COMMIT_ATTEMPTS {
-            let head = self.engine.memory_at(store, path)?;
-            let (content, precondition, note) = plan(&shown, ours, base, head.as_ref());
-            match self
-                .engine
-                .put_memory(store, path, &content, precondition, &self.actor)
-            {
+            let head = self.engine.memory_at(store, write.path)?;
+            let (content, precondition, note) =
+                plan(&shown, write.content, write.base, head.as_ref());
+            let (path, actor) = (write.path, &self.actor);
+            let put = match write.version_id {
+                Some(id) => self.engine.put_memory_with_version_id(
+                    store,
+                    path,
+                    &content,
+                    precondition,
+                    actor,
+                    id,
+                ),
+                None => self
+                    .engine
+                    .put_memory(store, path, &content, precondition, actor),
+            };
+            match put {
                 Ok(outcome) => {
                     if let (Some(note), Some(change)) = (note, &outcome.change) {
                         out.notes.push(note.replace("{new}", &change.version_id));
+                    }
+                    if let (Some(id), None) = (write.version_id, &outcome.change) {
+                        // MEM-06: another writer got there with the same
+                        // content; the id the guest holds names nothing.
+                        out.notes.push(format!(
+                            "{shown}: already held this content when the call committed \
+                             (version {}), so version {id} returned by store.write was not created",
+                            outcome.memory.memory_version_id
+                        ));
                     }
                     out.changes.extend(outcome.change);
                     return Ok(());
@@ -159,6 +201,15 @@ impl Vfs {
             format!("{shown} kept changing concurrently; try again"),
         ))
     }
+}
+
+/// A staged write, as the commit needs it.
+struct PendingWrite<'a> {
+    mount: usize,
+    path: &'a str,
+    content: &'a str,
+    base: Option<&'a Base>,
+    version_id: Option<&'a str>,
 }
 
 /// What to write given the head now: our content when the head is where we

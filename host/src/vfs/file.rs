@@ -16,16 +16,30 @@ use crate::store::limits::MAX_CONTENT_BYTES;
 /// guest cannot make the host buffer unbounded data before commit.
 pub const MAX_STAGED_BYTES: usize = 16 * 1024 * 1024;
 
-/// The head a descriptor saw when it opened the file: the ancestor of a
-/// three-way merge when the head moves before commit (FS-08).
+/// A file's content as the call saw it when it opened or wrote the file: the
+/// store's head, or what the call staged there before. It is the ancestor of
+/// a three-way merge when the head has moved by commit time (FS-08).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Base {
-    /// Content at open.
+    /// The content.
     pub content: String,
     /// Its SHA-256.
     pub sha: String,
-    /// Its version.
+    /// Its version: the head's, or the id reserved by the `store.write` that
+    /// staged it; empty for content staged through the filesystem or a
+    /// rename, whose version id the engine picks at commit.
     pub version_id: String,
+}
+
+impl Base {
+    /// Content staged by this call, with the version id reserved for it.
+    pub fn staged(content: String, version_id: Option<String>) -> Self {
+        Self {
+            sha: crate::store::content_sha256(&content),
+            content,
+            version_id: version_id.unwrap_or_default(),
+        }
+    }
 }
 
 /// State shared by every file of one tool call.

@@ -1,15 +1,18 @@
 //! The virtual filesystem of a tool call: every attached store served as a
-//! directory under `/mnt/memory`, straight from the store engine (FS-01..09).
+//! directory under `/mnt/memory`, straight from the store engine (FS-01..09),
+//! and the `memstore:memory/store` operations on the same view (TOOL-07).
 //!
 //! No copy of a store is made: opening a file reads the head from the store.
-//! Mutations of one call are staged (an overlay for read-your-writes plus an
-//! ordered log of operations) and applied by [`Vfs::finish`] only when the
-//! call ended cleanly, so a trap or limit commits nothing (TOOL-02). Each
-//! changed file becomes one version attributed to the session (FS-05).
+//! Every mutation of one call — file writes, unlinks and renames, and the
+//! store interface's writes, deletes and renames alike — is staged (an
+//! overlay that both APIs read through, plus one log of operations in
+//! program order) and applied by [`Vfs::finish`] only when the call ended
+//! cleanly, so a trap or limit commits nothing (TOOL-02). Each changed file
+//! becomes one version attributed to the session (FS-05).
 //!
 //! This module knows no wasmtime types; `crate::sandbox` adapts it to
-//! `wasi:filesystem`. Read-only mounts are enforced here, for every mutation
-//! (FS-04).
+//! `wasi:filesystem` and `memstore:memory/store`. Read-only mounts are
+//! enforced here, for every mutation (FS-04).
 
 mod commit;
 pub mod error;
@@ -17,6 +20,7 @@ pub mod file;
 pub mod mount;
 mod ops;
 pub mod resolve;
+mod store_api;
 mod tree;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -27,6 +31,7 @@ pub use error::{Errno, FsError, FsResult};
 pub use file::{Base, CallShared, FileRef, OpenFile};
 pub use mount::{MOUNT_ROOT, Mount, MountTable, slugify, unique_slugs};
 pub use resolve::Place;
+pub use store_api::{ListEntry, MemoryView, StoreApiError};
 
 use crate::store::{Actor, Engine, Timestamp};
 
@@ -114,10 +119,12 @@ impl OpenMode {
     }
 }
 
-/// A file staged by this call (the overlay over the store).
+/// What this call staged at a path (the overlay over the store).
 #[derive(Debug, Clone)]
 enum Staged {
-    File { content: String, base: Option<Base> },
+    /// The file as it will be after commit; later writes of it in this call
+    /// use it as their base.
+    File(Base),
     Deleted,
 }
 
@@ -128,11 +135,18 @@ enum Op {
         mount: usize,
         path: String,
         content: String,
+        /// What the writer saw; `None` for a new file.
         base: Option<Base>,
+        /// The id reserved for the version (a `store.write`); the engine
+        /// picks one for file writes, which may coalesce.
+        version_id: Option<String>,
     },
     Delete {
         mount: usize,
         path: String,
+        /// The hash the deleter required (`store.delete` with `if-sha256`):
+        /// a memory changed since then is not deleted.
+        expected: Option<String>,
     },
     Rename {
         mount: usize,
@@ -157,7 +171,6 @@ pub struct Vfs {
     dirs_changed: bool,
     open: Vec<Weak<Mutex<OpenFile>>>,
     shared: Arc<CallShared>,
-    direct: Vec<crate::store::Change>,
 }
 
 impl std::fmt::Debug for Vfs {
@@ -188,7 +201,6 @@ impl Vfs {
             dirs_changed: false,
             open: Vec::new(),
             shared: Arc::default(),
-            direct: Vec::new(),
         }
     }
 
@@ -210,12 +222,6 @@ impl Vfs {
     /// Call-wide notes and budgets.
     pub fn shared(&self) -> &Arc<CallShared> {
         &self.shared
-    }
-
-    /// Records a version committed directly through the `store` interface;
-    /// it is reported even when the call fails, since it is already durable.
-    pub fn record_direct(&mut self, change: crate::store::Change) {
-        self.direct.push(change);
     }
 
     /// The preopens: `/mnt/memory` and each mount (FS-01).

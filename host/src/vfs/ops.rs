@@ -4,6 +4,7 @@
 //! Every mutation first checks that its mount is writable (FS-04), then
 //! stages its effect in the overlay and the operation log; nothing here
 //! writes to the store (see `commit`). Symlinks and links never exist (FS-07).
+//! The staging helpers serve the `store` interface too (`store_api`).
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex};
@@ -11,7 +12,8 @@ use std::sync::{Arc, Mutex};
 use super::resolve::{dir_prefix, parent, resolve};
 use super::tree::Found;
 use super::{
-    Errno, FileRef, FsError, FsResult, Kind, Node, Op, OpenFile, OpenMode, Place, Staged, Stat, Vfs,
+    Base, Errno, FileRef, FsError, FsResult, Kind, Node, Op, OpenFile, OpenMode, Place, Staged,
+    Stat, Vfs,
 };
 use crate::store::now;
 
@@ -53,12 +55,12 @@ impl Vfs {
                 format!("{shown} already exists"),
             )),
             Some(Found::File(info)) => {
-                let mut data = info.content.into_bytes();
+                let mut data = info.base.content.clone().into_bytes();
                 let dirty = mode.truncate && !data.is_empty();
                 if mode.truncate {
                     data.clear();
                 }
-                let file = self.file(mount, path, shown, mode, data, info.base, dirty);
+                let file = self.file(mount, path, shown, mode, data, Some(info.base), dirty);
                 {
                     let mut f = file.lock().expect("file lock");
                     f.created = info.created.unwrap_or(f.created);
@@ -93,7 +95,7 @@ impl Vfs {
         shown: String,
         mode: OpenMode,
         data: Vec<u8>,
-        base: Option<super::Base>,
+        base: Option<Base>,
         dirty: bool,
     ) -> FileRef {
         let at = now();
@@ -130,7 +132,7 @@ impl Vfs {
     }
 
     /// `no-space` when the call may not hold `bytes` more until commit.
-    fn budget(&self, bytes: usize) -> FsResult<()> {
+    pub(super) fn budget(&self, bytes: usize) -> FsResult<()> {
         if self.shared.reserve(bytes) {
             return Ok(());
         }
@@ -273,8 +275,7 @@ impl Vfs {
                 format!("{shown} is a directory"),
             )),
             Some(Found::File(_)) => {
-                self.overlay.insert((mount, path.clone()), Staged::Deleted);
-                self.ops.push(Op::Delete { mount, path });
+                self.stage_delete(mount, path, None);
                 Ok(())
             }
         }
@@ -318,28 +319,8 @@ impl Vfs {
                 if existing.is_none() {
                     self.check_parent(mount, to)?;
                 }
-                self.budget(info.content.len())?;
-                if existing.is_some() {
-                    self.overlay.insert((mount, to.clone()), Staged::Deleted);
-                    self.ops.push(Op::Delete {
-                        mount,
-                        path: to.clone(),
-                    });
-                }
-                self.overlay.insert((mount, from.clone()), Staged::Deleted);
-                self.overlay.insert(
-                    (mount, to.clone()),
-                    Staged::File {
-                        content: info.content,
-                        base: info.base,
-                    },
-                );
-                self.ops.push(Op::Rename {
-                    mount,
-                    from: from.clone(),
-                    to: to.clone(),
-                });
-                Ok(())
+                let replace = existing.is_some();
+                self.stage_file_rename(mount, from.clone(), to.clone(), info.base, replace)
             }
             (Some(Found::Dir), Some(Found::File(_))) => Err(FsError::new(
                 Errno::NotDirectory,
@@ -380,31 +361,24 @@ impl Vfs {
                 path: path.clone(),
             };
             if let Some(Found::File(info)) = self.lookup(&place)? {
-                found.push((path, info));
+                found.push((path, info.base));
             }
         }
         // The moved contents are held until commit: count them against the
         // call's budget before anything moves.
-        self.budget(found.iter().map(|(_, info)| info.content.len()).sum())?;
+        self.budget(found.iter().map(|(_, base)| base.content.len()).sum())?;
         let mut moved = false;
-        for (path, info) in found {
+        for (path, base) in found {
             let new = format!("{to}{}", &path[from.len()..]);
             self.overlay.insert((mount, path), Staged::Deleted);
-            self.overlay.insert(
-                (mount, new),
-                Staged::File {
-                    content: info.content,
-                    base: info.base,
-                },
-            );
+            self.overlay.insert((mount, new), renamed(base));
             moved = true;
         }
         for (path, staged) in self.staged_under(mount, &prefix) {
-            if let Staged::File { content, base } = staged {
+            if let Staged::File(base) = staged {
                 let new = format!("{to}{}", &path[from.len()..]);
                 self.overlay.insert((mount, path), Staged::Deleted);
-                self.overlay
-                    .insert((mount, new), Staged::File { content, base });
+                self.overlay.insert((mount, new), renamed(base));
                 moved = true;
             }
         }
@@ -515,30 +489,32 @@ impl Vfs {
         };
         let (mount, path, base) = (f.mount, f.path.clone(), f.base.clone());
         drop(f);
-        self.stage_write(mount, path, content, base);
+        self.stage_write(mount, path, content, base, None);
     }
 
-    /// Stages a write; consecutive writes of one file become one version.
-    fn stage_write(
+    /// Stages a write. A file write (`version_id` is `None`) right after a
+    /// file write of the same file joins it, so consecutive closes and syncs
+    /// make one version; a `store.write` never joins or is joined, since the
+    /// guest holds its version id.
+    pub(super) fn stage_write(
         &mut self,
         mount: usize,
         path: String,
         content: String,
-        base: Option<super::Base>,
+        base: Option<Base>,
+        version_id: Option<String>,
     ) {
-        self.overlay.insert(
-            (mount, path.clone()),
-            Staged::File {
-                content: content.clone(),
-                base: base.clone(),
-            },
-        );
-        if let Some(Op::Write {
-            mount: m,
-            path: p,
-            content: c,
-            ..
-        }) = self.ops.last_mut()
+        let staged = Base::staged(content.clone(), version_id.clone());
+        self.overlay
+            .insert((mount, path.clone()), Staged::File(staged));
+        if version_id.is_none()
+            && let Some(Op::Write {
+                mount: m,
+                path: p,
+                content: c,
+                version_id: None,
+                ..
+            }) = self.ops.last_mut()
             && *m == mount
             && *p == path
         {
@@ -550,7 +526,41 @@ impl Vfs {
             path,
             content,
             base,
+            version_id,
         });
+    }
+
+    /// Stages the deletion of the file at `path`; with `expected`, the commit
+    /// deletes it only if its content still has that hash.
+    pub(super) fn stage_delete(&mut self, mount: usize, path: String, expected: Option<String>) {
+        self.overlay.insert((mount, path.clone()), Staged::Deleted);
+        self.ops.push(Op::Delete {
+            mount,
+            path,
+            expected,
+        });
+    }
+
+    /// Stages moving the file `from`, whose content this call sees as
+    /// `moved`, to `to`, replacing the file there when `replace`. The caller
+    /// has checked both ends.
+    pub(super) fn stage_file_rename(
+        &mut self,
+        mount: usize,
+        from: String,
+        to: String,
+        moved: Base,
+        replace: bool,
+    ) -> FsResult<()> {
+        // The moved content is held until commit.
+        self.budget(moved.content.len())?;
+        if replace {
+            self.stage_delete(mount, to.clone(), None);
+        }
+        self.overlay.insert((mount, from.clone()), Staged::Deleted);
+        self.overlay.insert((mount, to.clone()), renamed(moved));
+        self.ops.push(Op::Rename { mount, from, to });
+        Ok(())
     }
 
     /// `metadata-hash`: stable per path of a mount, so it survives writes
@@ -581,6 +591,15 @@ impl Vfs {
             Place::In { mount, path } => hash_of(&("file", mount, path.as_str())),
         })
     }
+}
+
+/// A moved file's staged content: a rename appends a version of its own,
+/// whose id the engine picks at commit.
+fn renamed(base: Base) -> Staged {
+    Staged::File(Base {
+        version_id: String::new(),
+        ..base
+    })
 }
 
 fn hash_of(value: &impl Hash) -> (u64, u64) {

@@ -15,8 +15,9 @@ use crate::store::{MemoryListItem, MemoryQuery, Timestamp};
 /// A file as found by [`Vfs::lookup`].
 #[derive(Debug, Clone)]
 pub(super) struct FileInfo {
-    pub content: String,
-    pub base: Option<Base>,
+    /// Its content as this call sees it, which is also the base of a write
+    /// made from it.
+    pub base: Base,
     pub created: Option<Timestamp>,
     pub updated: Option<Timestamp>,
 }
@@ -50,9 +51,8 @@ impl Vfs {
 
     fn file_at(&self, mount: usize, path: &str) -> FsResult<Option<FileInfo>> {
         match self.overlay.get(&(mount, path.to_owned())) {
-            Some(Staged::File { content, base }) => {
+            Some(Staged::File(base)) => {
                 return Ok(Some(FileInfo {
-                    content: content.clone(),
                     base: base.clone(),
                     created: None,
                     updated: None,
@@ -65,18 +65,14 @@ impl Vfs {
             .engine
             .memory_at(self.store_id(mount), path)
             .map_err(|e| FsError::store(&e))?;
-        Ok(memory.map(|m| {
-            let content = m.content.unwrap_or_default();
-            FileInfo {
-                base: Some(Base {
-                    content: content.clone(),
-                    sha: m.content_sha256,
-                    version_id: m.memory_version_id,
-                }),
-                content,
-                created: Some(m.created_at),
-                updated: Some(m.updated_at),
-            }
+        Ok(memory.map(|m| FileInfo {
+            base: Base {
+                content: m.content.unwrap_or_default(),
+                sha: m.content_sha256,
+                version_id: m.memory_version_id,
+            },
+            created: Some(m.created_at),
+            updated: Some(m.updated_at),
         }))
     }
 
@@ -86,10 +82,16 @@ impl Vfs {
         if self.dirs.contains(&(mount, dir.to_owned())) {
             return Ok(true);
         }
+        Ok(self.memory_under(mount, dir)?.is_some())
+    }
+
+    /// The path of a memory below `dir` as this call sees it, if any: a
+    /// staged one, or a stored one this call has not deleted.
+    pub(super) fn memory_under(&self, mount: usize, dir: &str) -> FsResult<Option<String>> {
         let prefix = dir_prefix(dir);
         let staged = self.staged_under(mount, &prefix);
-        if staged.iter().any(|(_, s)| matches!(s, Staged::File { .. })) {
-            return Ok(true);
+        if let Some((path, _)) = staged.iter().find(|(_, s)| matches!(s, Staged::File(_))) {
+            return Ok(Some(path.clone()));
         }
         // Only this call's deletions can hide a stored memory, so reading one
         // more row than there are deletions under the prefix is enough; a
@@ -98,7 +100,7 @@ impl Vfs {
             .iter()
             .filter(|(_, s)| matches!(s, Staged::Deleted))
             .count();
-        let mut found = false;
+        let mut found = None;
         self.walk_store_paged(
             mount,
             &prefix,
@@ -109,7 +111,9 @@ impl Vfs {
                     self.overlay.get(&(mount, item.path().to_owned())),
                     Some(Staged::Deleted)
                 );
-                found |= live;
+                if live {
+                    found = Some(item.path().to_owned());
+                }
                 !live
             },
         )?;
@@ -208,10 +212,10 @@ impl Vfs {
         for (p, staged) in self.staged_under(mount, &prefix) {
             let rest = &p[prefix.len()..];
             match (rest.split_once('/'), staged) {
-                (Some((dir, _)), Staged::File { .. }) => {
+                (Some((dir, _)), Staged::File(_)) => {
                     out.insert(dir.to_owned(), true);
                 }
-                (None, Staged::File { .. }) => {
+                (None, Staged::File(_)) => {
                     out.insert(rest.to_owned(), false);
                 }
                 _ => {}
@@ -230,7 +234,7 @@ impl Vfs {
         match self.lookup(place)? {
             Some(Found::File(f)) => Ok(Stat {
                 kind: Kind::File,
-                size: f.content.len() as u64,
+                size: f.base.content.len() as u64,
                 created: f.created,
                 updated: f.updated,
             }),

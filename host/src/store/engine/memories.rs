@@ -8,12 +8,12 @@ use std::ops::Bound;
 
 use super::{
     Engine, VersionDraft, append_version, content_sha256, page_limit, page_of, store_row,
-    writable_store,
+    validate_sha256, writable_store,
 };
 use crate::store::backend::{PathRange, ReadTx, StoreRow, WriteTx};
 use crate::store::cursor;
 use crate::store::error::{Result, StoreError};
-use crate::store::ids::{self, MEMORY_PREFIX};
+use crate::store::ids::{self, MEMORY_PREFIX, VERSION_PREFIX};
 use crate::store::limits::{MAX_CONTENT_BYTES, MAX_FULL_VIEW_LIMIT, MAX_PAGE_LIMIT};
 use crate::store::model::{
     Actor, Change, DeletedMemory, Memory, MemoryListItem, MemoryPrefix, MemoryQuery, MemoryUpdate,
@@ -59,10 +59,57 @@ impl Engine {
         precondition: Precondition,
         actor: &Actor,
     ) -> Result<WriteOutcome> {
+        self.put(store_id, path, content, precondition, actor, None)
+    }
+
+    /// [`Engine::put_memory`] whose new version gets `version_id`, an id the
+    /// caller reserved with [`ids::new_id`]: a sandbox call hands the id of a
+    /// `store.write` to the guest when it stages the write and commits it when
+    /// the call ends (TOOL-02), so the id the guest got is the one in history.
+    /// A write that changes nothing appends no version and leaves the id
+    /// unused (MEM-06).
+    ///
+    /// # Errors
+    /// As [`Engine::put_memory`], plus [`StoreError::Invalid`] when
+    /// `version_id` is not a `memver_` id; a database error when it is taken.
+    pub fn put_memory_with_version_id(
+        &self,
+        store_id: &str,
+        path: &str,
+        content: &str,
+        precondition: Precondition,
+        actor: &Actor,
+        version_id: &str,
+    ) -> Result<WriteOutcome> {
+        if !ids::is_id(version_id, VERSION_PREFIX) {
+            return Err(StoreError::invalid(
+                "version_id",
+                format!(
+                    "{version_id:?} is not a memory version id; reserve one with \
+                     ids::new_id(VERSION_PREFIX)"
+                ),
+            ));
+        }
+        let reserved = Some(version_id.to_owned());
+        self.put(store_id, path, content, precondition, actor, reserved)
+    }
+
+    fn put(
+        &self,
+        store_id: &str,
+        path: &str,
+        content: &str,
+        precondition: Precondition,
+        actor: &Actor,
+        version_id: Option<String>,
+    ) -> Result<WriteOutcome> {
         validate_path(path)?;
         validate_content(content)?;
         validate_precondition(&precondition)?;
-        let op = Write::new(self, store_id, actor);
+        let op = Write {
+            version_id,
+            ..Write::new(self, store_id, actor)
+        };
         let (path, content) = (path.to_owned(), content.to_owned());
         self.write(move |tx| {
             let mut store = writable_store(tx, &op.store_id)?;
@@ -303,6 +350,9 @@ struct Write {
     store_id: String,
     actor: Actor,
     capacity: usize,
+    /// The id for the one version this write appends, reserved by the
+    /// caller; only for writes that append at most one version.
+    version_id: Option<String>,
 }
 
 impl Write {
@@ -311,6 +361,7 @@ impl Write {
             store_id: store_id.to_owned(),
             actor: actor.clone(),
             capacity: engine.config.max_memories_per_store,
+            version_id: None,
         }
     }
 
@@ -437,6 +488,7 @@ impl Write {
                 content,
                 actor: &self.actor,
                 at,
+                id: self.version_id.as_deref(),
             },
         )
     }
@@ -490,32 +542,16 @@ fn validate_precondition(precondition: &Precondition) -> Result<()> {
     }
 }
 
-fn validate_sha256(hash: &str) -> Result<()> {
-    let well_formed =
-        hash.len() == 64 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-    if well_formed {
-        return Ok(());
-    }
-    Err(StoreError::invalid(
-        "content_sha256",
-        format!("{hash:?} is not a SHA-256 hash; expected 64 lowercase hexadecimal characters"),
-    ))
-}
-
 fn check_precondition(
     precondition: &Precondition,
     current: Option<&Memory>,
     path: &str,
 ) -> Result<()> {
-    let actual = current.map_or("", |m| m.content_sha256.as_str());
-    let holds = match precondition {
-        Precondition::None => true,
-        Precondition::Absent => current.is_none(),
-        Precondition::ContentSha256(expected) => current.is_some() && expected == actual,
-    };
-    if holds {
+    let sha = current.map(|m| m.content_sha256.as_str());
+    if precondition.holds(sha) {
         return Ok(());
     }
+    let actual = sha.unwrap_or_default();
     Err(StoreError::PreconditionFailed {
         memory_id: current.map_or_else(|| path.to_owned(), |m| m.id.clone()),
         expected: match precondition {

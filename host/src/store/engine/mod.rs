@@ -106,6 +106,23 @@ pub fn content_sha256(content: &str) -> String {
     hex::encode(Sha256::digest(content.as_bytes()))
 }
 
+/// Checks that a precondition hash looks like one: a malformed hash is a bad
+/// request (400), not a mismatch (409).
+///
+/// # Errors
+/// [`StoreError::Invalid`] unless `hash` is 64 lowercase hex characters.
+pub fn validate_sha256(hash: &str) -> Result<()> {
+    let well_formed =
+        hash.len() == 64 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    if well_formed {
+        return Ok(());
+    }
+    Err(StoreError::invalid(
+        "content_sha256",
+        format!("{hash:?} is not a SHA-256 hash; expected 64 lowercase hexadecimal characters"),
+    ))
+}
+
 fn store_row(tx: &mut dyn ReadTx, id: &str) -> Result<StoreRow> {
     tx.store(id)?
         .ok_or_else(|| StoreError::StoreNotFound(id.to_owned()))
@@ -129,6 +146,8 @@ struct VersionDraft<'a> {
     content: Option<&'a str>,
     actor: &'a Actor,
     at: Timestamp,
+    /// An id the caller reserved for this version; a fresh one when `None`.
+    id: Option<&'a str>,
 }
 
 /// Appends a version to the store's chain (VER-01, VER-07) and its event
@@ -139,7 +158,9 @@ fn append_version(
     store: &mut StoreRow,
     draft: VersionDraft<'_>,
 ) -> Result<Change> {
-    let id = ids::new_id(VERSION_PREFIX);
+    let id = draft
+        .id
+        .map_or_else(|| ids::new_id(VERSION_PREFIX), str::to_owned);
     let seq = store.chain_seq + 1;
     let salt: chain::Hash = ids::random_bytes();
     let sha = draft.content.map(content_sha256);
