@@ -20,7 +20,6 @@ mod runner;
 mod store_iface;
 mod streams;
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -29,7 +28,7 @@ pub use error::SandboxError;
 pub use limits::Limits;
 pub use runner::Execution;
 
-use crate::store::sessions::{Access, NewSession, Session, SessionEvent};
+use crate::store::sessions::{Access, CallContext, NewSession, Session, SessionEvent};
 use crate::store::{Actor, Change, Engine};
 use crate::vfs::{Mount, MountTable};
 use engine::WasmEngine;
@@ -222,10 +221,10 @@ impl Sandbox {
                 format!("unknown tool {tool:?}; the tools are {}", TOOLS.join(", ")),
             ));
         }
-        let session = self.live_session(session_id)?;
+        let context = self.live_context(session_id)?;
         let tools = self.tools()?;
         let argv = ["memstore-tools", tool, input].map(str::to_owned);
-        let exec = self.execute(&session, &tools, &argv)?;
+        let exec = self.execute(context, &tools, &argv)?;
         let result = tool_result(&exec);
         self.log(session_id, tool, result.is_error, result.changes.clone())?;
         Ok(result)
@@ -266,10 +265,10 @@ impl Sandbox {
         component: &LoadedComponent,
         args: &[String],
     ) -> Result<Execution, SandboxError> {
-        let session = self.live_session(session_id)?;
+        let context = self.live_context(session_id)?;
         let mut argv = vec!["tool".to_owned()];
         argv.extend(args.iter().cloned());
-        let exec = self.execute(&session, component, &argv)?;
+        let exec = self.execute(context, component, &argv)?;
         let failed = exec.failure.is_some() || exec.exit_code != 0 || exec.outcome.failed;
         self.log(session_id, "run", failed, exec.outcome.changes.clone())?;
         Ok(exec)
@@ -297,29 +296,33 @@ impl Sandbox {
         Ok(())
     }
 
-    fn live_session(&self, id: &str) -> Result<Session, SandboxError> {
-        let session = self.session(id)?;
-        if session.ended_at.is_some() {
+    /// The session with its mounts' state, refused once it has ended.
+    fn live_context(&self, id: &str) -> Result<CallContext, SandboxError> {
+        let context = self
+            .store
+            .call_context(id)?
+            .ok_or_else(|| SandboxError::SessionNotFound(id.to_owned()))?;
+        if context.session.ended_at.is_some() {
             return Err(SandboxError::SessionEnded(id.to_owned()));
         }
-        Ok(session)
+        Ok(context)
     }
 
     fn execute(
         &self,
-        session: &Session,
+        context: CallContext,
         component: &LoadedComponent,
         argv: &[String],
     ) -> Result<Execution, SandboxError> {
         let pre = &component.0;
-        let mounts = self.mounts(session)?;
+        let mounts = mount_table(&context);
         let env: Vec<(String, String)> = mounts
             .mounts()
             .iter()
             .find(|m| m.writable)
             .map(|m| vec![("MEMSTORE_MEMORY_ROOT".to_owned(), m.path())])
             .unwrap_or_default();
-        let dirs: BTreeSet<_> = self.store.session_dirs(&session.id)?.into_iter().collect();
+        let session_id = context.session.id;
         let exec = runner::run(
             &self.wasm.engine,
             CallSpec {
@@ -327,9 +330,9 @@ impl Sandbox {
                 store: &self.store,
                 mounts,
                 actor: Actor::Session {
-                    session_id: session.id.clone(),
+                    session_id: session_id.clone(),
                 },
-                dirs,
+                dirs: context.dirs.into_iter().collect(),
                 argv,
                 env: &env,
                 limits: &self.limits,
@@ -337,28 +340,25 @@ impl Sandbox {
         )?;
         if let Some(dirs) = &exec.outcome.dirs {
             self.store
-                .set_session_dirs(&session.id, dirs.iter().cloned().collect())?;
+                .set_session_dirs(&session_id, dirs.iter().cloned().collect())?;
         }
         Ok(exec)
     }
+}
 
-    /// The mount table as of now: archived stores are read-only (STORE-03).
-    fn mounts(&self, session: &Session) -> Result<MountTable, SandboxError> {
-        let mut mounts = Vec::with_capacity(session.resources.len());
-        for r in &session.resources {
-            let archived = self
-                .store
-                .store(&r.memory_store_id)
-                .map_or(true, |s| s.is_archived());
-            mounts.push(Mount {
+/// The mount table of a call: archived stores are read-only (STORE-03).
+fn mount_table(context: &CallContext) -> MountTable {
+    let resources = context.session.resources.iter().zip(&context.archived);
+    MountTable::new(
+        resources
+            .map(|(r, archived)| Mount {
                 slug: r.slug().to_owned(),
                 store_id: r.memory_store_id.clone(),
                 name: r.name.clone(),
                 writable: r.access == Access::ReadWrite && !archived,
-            });
-        }
-        Ok(MountTable::new(mounts))
-    }
+            })
+            .collect(),
+    )
 }
 
 /// The background logger: writes whatever tool-call events have queued up in

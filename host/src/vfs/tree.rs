@@ -10,7 +10,7 @@ use std::ops::Bound;
 
 use super::resolve::dir_prefix;
 use super::{Base, FsError, FsResult, Kind, Place, Staged, Stat, Vfs};
-use crate::store::{MemoryListItem, MemoryQuery, Timestamp};
+use crate::store::{Memory, MemoryListItem, MemoryQuery, Timestamp};
 
 /// A file as found by [`Vfs::lookup`].
 #[derive(Debug, Clone)]
@@ -27,6 +27,16 @@ pub(super) struct FileInfo {
 pub(super) enum Found {
     File(FileInfo),
     Dir,
+}
+
+/// The file at a path as one call sees it.
+enum Head<'a> {
+    /// Written by this call.
+    Staged(&'a Base),
+    /// The store's head, untouched by this call.
+    Stored(Memory),
+    /// No file: never there, or deleted by this call.
+    Absent,
 }
 
 /// Page size when walking a store's listing.
@@ -50,30 +60,42 @@ impl Vfs {
     }
 
     fn file_at(&self, mount: usize, path: &str) -> FsResult<Option<FileInfo>> {
+        Ok(match self.head_at(mount, path, true)? {
+            Head::Staged(base) => Some(FileInfo {
+                base: base.clone(),
+                created: None,
+                updated: None,
+            }),
+            Head::Stored(m) => Some(FileInfo {
+                base: Base {
+                    content: m.content.unwrap_or_default(),
+                    sha: m.content_sha256,
+                    version_id: m.memory_version_id,
+                },
+                created: Some(m.created_at),
+                updated: Some(m.updated_at),
+            }),
+            Head::Absent => None,
+        })
+    }
+
+    /// The file at `path` as this call sees it: staged by the call, else
+    /// the store's head (with its content only when `with_content`).
+    fn head_at(&self, mount: usize, path: &str, with_content: bool) -> FsResult<Head<'_>> {
         match self.overlay.get(&(mount, path.to_owned())) {
-            Some(Staged::File(base)) => {
-                return Ok(Some(FileInfo {
-                    base: base.clone(),
-                    created: None,
-                    updated: None,
-                }));
-            }
-            Some(Staged::Deleted) => return Ok(None),
+            Some(Staged::File(base)) => return Ok(Head::Staged(base)),
+            Some(Staged::Deleted) => return Ok(Head::Absent),
             None => {}
         }
-        let memory = self
-            .engine
-            .memory_at(self.store_id(mount), path)
-            .map_err(|e| FsError::store(&e))?;
-        Ok(memory.map(|m| FileInfo {
-            base: Base {
-                content: m.content.unwrap_or_default(),
-                sha: m.content_sha256,
-                version_id: m.memory_version_id,
-            },
-            created: Some(m.created_at),
-            updated: Some(m.updated_at),
-        }))
+        let store = self.store_id(mount);
+        let memory = if with_content {
+            self.engine.memory_at(store, path)
+        } else {
+            self.engine.memory_meta_at(store, path)
+        };
+        Ok(memory
+            .map_err(|e| FsError::store(&e))?
+            .map_or(Head::Absent, Head::Stored))
     }
 
     /// Whether `dir` (not `/`) is a directory: a session directory, or the
@@ -230,21 +252,37 @@ impl Vfs {
     }
 
     /// `stat` of a path (FS-03).
+    ///
+    /// Reads no content: `stat` and `metadata-hash-at` come before nearly
+    /// every open (wasi-libc's `stat` makes both calls), so they stay cheap.
     pub(super) fn stat_place(&self, place: &Place) -> FsResult<Stat> {
-        match self.lookup(place)? {
-            Some(Found::File(f)) => Ok(Stat {
-                kind: Kind::File,
-                size: f.base.content.len() as u64,
-                created: f.created,
-                updated: f.updated,
-            }),
-            Some(Found::Dir) => Ok(Stat {
-                kind: Kind::Dir,
-                size: 0,
-                created: None,
-                updated: None,
-            }),
-            None => Err(FsError::not_found(&place.display(&self.mounts))),
+        let dir = Stat {
+            kind: Kind::Dir,
+            size: 0,
+            created: None,
+            updated: None,
+        };
+        let Place::In { mount, path } = place else {
+            return Ok(dir);
+        };
+        if path == "/" {
+            return Ok(dir);
+        }
+        let file = |size, created, updated| Stat {
+            kind: Kind::File,
+            size,
+            created,
+            updated,
+        };
+        match self.head_at(*mount, path, false)? {
+            Head::Staged(base) => Ok(file(base.content.len() as u64, None, None)),
+            Head::Stored(m) => Ok(file(
+                m.content_size_bytes,
+                Some(m.created_at),
+                Some(m.updated_at),
+            )),
+            Head::Absent if self.dir_exists(*mount, path)? => Ok(dir),
+            Head::Absent => Err(FsError::not_found(&place.display(&self.mounts))),
         }
     }
 }

@@ -303,9 +303,28 @@ impl Engine {
     /// # Errors
     /// [`StoreError::StoreNotFound`].
     pub fn memory_at(&self, store_id: &str, path: &str) -> Result<Option<Memory>> {
+        self.lookup_at(store_id, path, true)
+    }
+
+    /// The live memory at `path` without its content (`content` is `None`):
+    /// what `stat` needs, without reading the head version.
+    ///
+    /// # Errors
+    /// [`StoreError::StoreNotFound`].
+    pub fn memory_meta_at(&self, store_id: &str, path: &str) -> Result<Option<Memory>> {
+        self.lookup_at(store_id, path, false)
+    }
+
+    fn lookup_at(&self, store_id: &str, path: &str, with_content: bool) -> Result<Option<Memory>> {
         self.read(|tx| {
-            store_row(tx, store_id)?;
-            tx.memory_at(store_id, path, true)
+            let found = tx.memory_at(store_id, path, with_content)?;
+            // A memory only exists in an existing store, so the store is
+            // looked up only to tell "no memory" from "no store" (the
+            // sandbox looks up many paths that do not exist).
+            if found.is_none() {
+                store_row(tx, store_id)?;
+            }
+            Ok(found)
         })
     }
 

@@ -55,6 +55,18 @@ pub struct NewSession {
     pub resources: Vec<NewAttachment>,
 }
 
+/// A session as a tool call starts from it ([`Engine::call_context`]).
+#[derive(Debug, Clone)]
+pub struct CallContext {
+    /// The session.
+    pub session: Session,
+    /// Per attachment, in order: whether its store is archived or gone, so
+    /// the mount is read-only (STORE-03).
+    pub archived: Vec<bool>,
+    /// The session's empty directories, as (mount index, store path).
+    pub dirs: Vec<(usize, String)>,
+}
+
 /// An attached store as the session resource reports it (SES-01, SES-02).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionResource {
@@ -209,6 +221,33 @@ impl Engine {
     /// [`StoreError::Invalid`] naming the session when there is none.
     pub fn session(&self, id: &str) -> Result<Option<Session>> {
         self.read(|tx| tx.session(id))
+    }
+
+    /// What a tool call needs to know about its session, read in one
+    /// snapshot: the session, whether each attached store is archived (in
+    /// attachment order; a deleted store counts as archived), and the
+    /// session's empty directories. One transaction instead of one per
+    /// store keeps the fixed cost of a call low (PERF-01).
+    ///
+    /// # Errors
+    /// A database error; `Ok(None)` when there is no such session.
+    pub fn call_context(&self, id: &str) -> Result<Option<CallContext>> {
+        self.read(|tx| {
+            let Some(session) = tx.session(id)? else {
+                return Ok(None);
+            };
+            let mut archived = Vec::with_capacity(session.resources.len());
+            for r in &session.resources {
+                let row = tx.store(&r.memory_store_id)?;
+                archived.push(row.is_none_or(|row| row.store.is_archived()));
+            }
+            let dirs = tx.session_dirs(id)?;
+            Ok(Some(CallContext {
+                session,
+                archived,
+                dirs,
+            }))
+        })
     }
 
     /// Ends a session; idempotent. Its empty directories are dropped.

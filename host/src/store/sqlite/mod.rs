@@ -74,18 +74,13 @@ impl SqliteBackend {
 
 impl Backend for SqliteBackend {
     fn read(&self, f: &mut dyn FnMut(&mut dyn ReadTx) -> Result<()>) -> Result<()> {
-        let mut conn = self.take_reader()?;
-        let result = {
-            let tx = conn
-                .transaction()
-                .map_err(|e| StoreError::database("starting a read", e))?;
-            let out = f(&mut SqliteTx::new(&tx));
-            // A read transaction has nothing to commit; ending it releases the
-            // snapshot.
-            drop(tx);
-            out
-        };
-        self.put_reader(conn);
+        let conn = self.take_reader()?;
+        let result = read_snapshot(&conn, f);
+        // A connection still inside a transaction (its ROLLBACK failed)
+        // would serve the next read from a stale snapshot: drop it.
+        if conn.is_autocommit() {
+            self.put_reader(conn);
+        }
         result
     }
 
@@ -104,6 +99,22 @@ impl Backend for SqliteBackend {
         }
         Ok(())
     }
+}
+
+/// Runs `f` in one read transaction on `conn`. BEGIN and ROLLBACK go
+/// through the statement cache: `Connection::transaction` parses them again
+/// on every call, which showed up in the cost of each file lookup (PERF-01).
+fn read_snapshot(
+    conn: &Connection,
+    f: &mut dyn FnMut(&mut dyn ReadTx) -> Result<()>,
+) -> Result<()> {
+    let run = |sql: &str| conn.prepare_cached(sql).and_then(|mut s| s.execute([]));
+    run("BEGIN DEFERRED").map_err(|e| StoreError::database("starting a read", e))?;
+    let out = f(&mut SqliteTx::new(conn));
+    // A read transaction has nothing to commit; ending it releases the
+    // snapshot.
+    run("ROLLBACK").map_err(|e| StoreError::database("ending a read", e))?;
+    out
 }
 
 /// Opens a connection with memstore's settings.
@@ -143,3 +154,45 @@ fn connect(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
+#[cfg(test)]
+mod tests {
+    use rusqlite::OptionalExtension;
+
+    use super::*;
+    use crate::store::{Actor, Engine, EngineConfig, NewStore};
+
+    /// PERF-01: the per-lookup query of the sandbox, rebound to new paths
+    /// through the statement cache, must run without being planned again.
+    /// Without the QPSG setting SQLite re-prepared it on every execution.
+    #[test]
+    fn perf_01_cached_lookups_are_not_re_prepared_when_rebound() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("m.db");
+        let engine = Engine::open_sqlite(&path, EngineConfig::default()).expect("open");
+        let actor = Actor::User {
+            user_id: "u".into(),
+        };
+        let new = NewStore {
+            workspace_id: "default".into(),
+            name: "s".into(),
+            ..NewStore::default()
+        };
+        let store = engine.create_store(new, &actor).expect("store");
+        engine
+            .create_memory(&store.id, "/a.md", "a", &actor)
+            .expect("memory");
+
+        let conn = connect(&path).expect("reader");
+        let sql = "SELECT m.id FROM memories m JOIN versions v ON v.id = m.head_version \
+                   WHERE m.store_id = ?1 AND m.path = ?2";
+        let mut reprepared = 0;
+        for p in ["/a.md", "/b.md", "/a.md", "/c/d.md"] {
+            let mut s = conn.prepare_cached(sql).expect("prepare");
+            s.query_row([store.id.as_str(), p], |_| Ok(()))
+                .optional()
+                .expect("query");
+            reprepared = s.get_status(rusqlite::StatementStatus::RePrepare);
+        }
+        assert_eq!(reprepared, 0);
+    }
+}
