@@ -209,6 +209,24 @@ fn fs_05_a_write_commits_one_version_attributed_to_the_session() {
     assert_eq!(events[0].changes, exec.outcome.changes);
 }
 
+/// SES-04: calls that changed nothing are logged in the background, yet the
+/// log lists every call that has answered, in the order they finished.
+#[test]
+fn ses_04_the_log_keeps_every_answered_call_in_order() {
+    let fx = Fx::new();
+    let notes = fx.db.store("Notes");
+    fx.put(&notes, "/seed.md", "seed");
+    let s = fx.session(&[(&notes, RW)]);
+    fx.run(&s, READ_FILE, &["/mnt/memory/notes/seed.md"]);
+    let write = fx.run(&s, WRITE_FILE, &["/mnt/memory/notes/new.md", "x"]);
+    fx.run(&s, READ_FILE, &["/mnt/memory/notes/new.md"]);
+    let events = fx.sandbox.events(&s.id).unwrap();
+    let changed: Vec<usize> = events.iter().map(|e| e.changes.len()).collect();
+    assert_eq!(changed, [0, 1, 0], "{events:?}");
+    assert_eq!(events[1].changes, write.outcome.changes);
+    assert!(events.windows(2).all(|w| w[0].id < w[1].id));
+}
+
 fn readonly_probe(fx: &Fx) -> (BTreeMap<String, String>, bool) {
     let ro = fx.db.store("Docs");
     let rw = fx.db.store("Scratch");

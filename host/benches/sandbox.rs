@@ -1,8 +1,9 @@
 //! Sandbox benchmarks, each printed beside a baseline measured in the same
 //! run, as a ratio (these machines are noisy; never assert timings).
 //!
-//! - PERF-01: a tool call reading a 1 KB memory through the guest, warm
-//!   engine, in process (p50/p99), vs spawning native `cat` on the same bytes.
+//! - PERF-01: the built-in `read` tool call of a 1 KB memory, warm engine,
+//!   in process (p50/p99), vs spawning native `cat` on the same bytes; plus
+//!   a minimal read guest, to separate the tools' own cost.
 //! - PERF-03: session open + first listing of every mount with 8 stores of
 //!   10,000 memories vs 8 stores of 10 (must stay flat), plus the first full
 //!   recursive walk (`glob **`), which grows with the data by nature.
@@ -101,18 +102,26 @@ fn perf_01(dir: &std::path::Path) {
         .create_memory(&s.id, "/doc.md", &content, &user())
         .expect("seed");
     let session = session(&sandbox, std::slice::from_ref(&s));
+
+    let input = r#"{"file_path":"/mnt/memory/bench/doc.md"}"#;
+    let tool = || {
+        let result = sandbox.tool_call(&session.id, "read", input).expect("tool");
+        assert_eq!(result.content, content, "the read tool returns the memory");
+    };
     let reader = component(&sandbox, guests::READ);
     let args = vec!["/mnt/memory/bench/doc.md".to_owned()];
-    let call = || {
+    let minimal = || {
         let exec = sandbox
             .run_loaded(&session.id, &reader, &args)
             .expect("call");
         assert_eq!(exec.stdout.len(), 1024);
     };
-    for _ in 0..30 {
-        call();
+    for _ in 0..50 {
+        tool();
+        minimal();
     }
-    let (p50, p99) = measure(500, call);
+    let (t50, t99) = measure(1000, tool);
+    let (m50, m99) = measure(1000, minimal);
 
     let file = dir.join("doc.md");
     std::fs::write(&file, &content).expect("file");
@@ -127,39 +136,21 @@ fn perf_01(dir: &std::path::Path) {
         cat();
     }
     let (c50, c99) = measure(300, cat);
-    println!("PERF-01 read 1 KB memory via guest (warm, in process): p50 {p50:?}  p99 {p99:?}");
+    let ratio = |base: Duration, x: Duration| base.as_secs_f64() / x.as_secs_f64();
+    println!(
+        "PERF-01 built-in `read` tool call of a 1 KB memory (warm, in process): p50 {t50:?}  p99 {t99:?}"
+    );
     println!("        baseline: spawn native `cat` of the same bytes:  p50 {c50:?}  p99 {c99:?}");
     println!(
         "        speed-up vs cat: p50 {:.1}x  p99 {:.1}x  (goal >= 10x)",
-        c50.as_secs_f64() / p50.as_secs_f64(),
-        c99.as_secs_f64() / p99.as_secs_f64()
+        ratio(c50, t50),
+        ratio(c99, t99)
     );
-    let tool = sandbox
-        .tool_call(
-            &session.id,
-            "read",
-            r#"{"file_path":"/mnt/memory/bench/doc.md"}"#,
-        )
-        .expect("tool call");
-    if tool.is_error {
-        println!(
-            "        (built-in `read` tool not implemented yet in guest/: measured with the read_file scenario guest)"
-        );
-    } else {
-        let (t50, t99) = measure(300, || {
-            sandbox
-                .tool_call(
-                    &session.id,
-                    "read",
-                    r#"{"file_path":"/mnt/memory/bench/doc.md"}"#,
-                )
-                .expect("tool");
-        });
-        println!(
-            "        built-in `read` tool call: p50 {t50:?}  p99 {t99:?}  ({:.1}x cat at p50)",
-            c50.as_secs_f64() / t50.as_secs_f64()
-        );
-    }
+    println!(
+        "        minimal read guest (std::fs::read, no JSON): p50 {m50:?}  p99 {m99:?}  ({:.1}x / {:.1}x cat)",
+        ratio(c50, m50),
+        ratio(c99, m99)
+    );
 }
 
 /// 8 stores of `per_store` memories in 10 top-level directories.

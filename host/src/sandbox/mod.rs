@@ -9,6 +9,7 @@
 //! environment or network to a guest.
 
 mod bindings;
+mod call_log;
 mod engine;
 pub mod error;
 mod filesystem;
@@ -31,6 +32,7 @@ pub use runner::Execution;
 use crate::store::sessions::{Access, CallContext, NewSession, Session, SessionEvent};
 use crate::store::{Actor, Change, Engine};
 use crate::vfs::{Mount, MountTable};
+use call_log::CallLog;
 use engine::WasmEngine;
 use runner::CallSpec;
 
@@ -99,10 +101,6 @@ impl std::fmt::Debug for LoadedComponent {
     }
 }
 
-/// Most queued tool-call events the background logger writes in one
-/// transaction; bounds how long one commit holds the writer.
-const MAX_LOG_BATCH: usize = 256;
-
 /// The wasmtime engine plus the store: create sessions, run tool calls.
 /// Share one per process (it is `Sync`); each call gets a fresh instance.
 pub struct Sandbox {
@@ -110,7 +108,7 @@ pub struct Sandbox {
     wasm: WasmEngine,
     limits: Limits,
     tools: std::sync::OnceLock<LoadedComponent>,
-    log: std::sync::Mutex<std::sync::mpsc::Sender<SessionEvent>>,
+    log: CallLog,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -128,21 +126,16 @@ impl Sandbox {
     /// wasmtime cannot be configured on this host.
     pub fn new(store: Engine, config: SandboxConfig) -> Result<Self, SandboxError> {
         let wasm = WasmEngine::new(&config.limits, config.cache_dir)?;
-        let (log, events) = std::sync::mpsc::channel::<SessionEvent>();
-        let logger = store.clone();
-        std::thread::Builder::new()
-            .name("memstore-session-log".into())
-            .spawn(move || log_in_batches(&logger, &events))
-            .map_err(|e| SandboxError::Cache {
-                path: "session log thread".into(),
-                source: e,
-            })?;
+        let log = CallLog::start(store.clone()).map_err(|e| SandboxError::Cache {
+            path: "session log thread".into(),
+            source: e,
+        })?;
         Ok(Self {
             store,
             wasm,
             limits: config.limits,
             tools: std::sync::OnceLock::new(),
-            log: std::sync::Mutex::new(log),
+            log,
         })
     }
 
@@ -193,6 +186,7 @@ impl Sandbox {
     /// # Errors
     /// A database error.
     pub fn events(&self, id: &str) -> Result<Vec<SessionEvent>, SandboxError> {
+        self.log.flush()?;
         Ok(self.store.session_events(id)?)
     }
 
@@ -274,9 +268,9 @@ impl Sandbox {
         Ok(exec)
     }
 
-    /// Appends a tool call to the session log (SES-04). A call that created
-    /// versions is logged durably before returning; one that changed nothing
-    /// is logged by a background thread, so a read costs no fsync.
+    /// Appends a tool call to the session log (SES-04): durably before
+    /// answering when it created versions, in the background otherwise
+    /// (see `call_log`).
     fn log(
         &self,
         session_id: &str,
@@ -284,15 +278,13 @@ impl Sandbox {
         is_error: bool,
         changes: Vec<Change>,
     ) -> Result<(), SandboxError> {
-        if changes.is_empty() {
-            let event = SessionEvent::tool_call(session_id, tool, is_error, changes);
-            // The logger thread lives as long as the sandbox; a send can
-            // only fail while the sandbox is being dropped.
-            let _ = self.log.lock().expect("log lock").send(event);
-            return Ok(());
+        let wrote = !changes.is_empty();
+        let event = SessionEvent::tool_call(session_id, tool, is_error, changes);
+        if wrote {
+            self.log.record(event)?;
+        } else {
+            self.log.queue(event);
         }
-        self.store
-            .record_tool_call(session_id, tool, is_error, changes)?;
         Ok(())
     }
 
@@ -359,26 +351,6 @@ fn mount_table(context: &CallContext) -> MountTable {
             })
             .collect(),
     )
-}
-
-/// The background logger: writes whatever tool-call events have queued up in
-/// one transaction. Read-only calls arrive far faster than fsyncs complete;
-/// one commit each kept the writer thread (and a core of a small machine)
-/// busy with fsyncs that competed with the calls themselves (PERF-01).
-fn log_in_batches(store: &Engine, events: &std::sync::mpsc::Receiver<SessionEvent>) {
-    while let Ok(first) = events.recv() {
-        let mut batch = vec![first];
-        batch.extend(events.try_iter().take(MAX_LOG_BATCH - 1));
-        let sessions: Vec<String> = batch.iter().map(|e| e.session_id.clone()).collect();
-        match store.record_tool_calls(batch) {
-            Ok(errors) => {
-                for e in errors {
-                    tracing::warn!("cannot log a tool call: {e}");
-                }
-            }
-            Err(e) => tracing::warn!(?sessions, "cannot log tool calls: {e}"),
-        }
-    }
 }
 
 /// The tool result of a built-in tool's execution: its JSON answer, plus

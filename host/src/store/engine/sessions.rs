@@ -270,37 +270,20 @@ impl Engine {
         })
     }
 
-    /// Appends a tool call to the session's event log (SES-04).
-    ///
-    /// # Errors
-    /// A database error.
-    pub fn record_tool_call(
-        &self,
-        session_id: &str,
-        tool: &str,
-        is_error: bool,
-        changes: Vec<Change>,
-    ) -> Result<SessionEvent> {
-        let mut event = SessionEvent::tool_call(session_id, tool, is_error, changes);
-        self.write(move |tx| {
-            event.id = tx.insert_session_event(&event)?;
-            Ok(event)
-        })
-    }
-
-    /// Appends several tool-call events in one write transaction, so a burst
-    /// of calls costs one commit (one fsync) instead of one each. Each event
-    /// keeps the time it was made. An event that cannot be inserted (say, its
-    /// session was deleted) is left out without disturbing the others; its
-    /// error is returned in the list.
+    /// Appends tool-call events to their sessions' logs (SES-04) in one
+    /// write transaction, in order, so a burst of calls costs one commit (one
+    /// fsync) instead of one each. Each event keeps the time it was made. An
+    /// event that cannot be inserted (say, its session was deleted) is left
+    /// out without disturbing the others; the result has each event's
+    /// outcome, in order.
     ///
     /// # Errors
     /// The write transaction itself failed; then none was recorded.
-    pub fn record_tool_calls(&self, events: Vec<SessionEvent>) -> Result<Vec<StoreError>> {
+    pub fn record_tool_calls(&self, events: Vec<SessionEvent>) -> Result<Vec<Result<()>>> {
         self.write(move |tx| {
             Ok(events
                 .iter()
-                .filter_map(|event| tx.insert_session_event(event).err())
+                .map(|event| tx.insert_session_event(event).map(drop))
                 .collect())
         })
     }
