@@ -352,10 +352,15 @@ fn mem_09_store_capacity_is_enforced() {
     db.engine
         .put_memory(&s.id, "/a", "1b", Precondition::None, &user())
         .unwrap();
+    assert_eq!(db.engine.memory_count(&s.id).unwrap(), 2);
     db.engine
         .delete_memory(&s.id, &a.id, None, &user())
         .unwrap();
+    assert_eq!(db.engine.memory_count(&s.id).unwrap(), 1);
     db.create(&s.id, "/c", "3");
+    assert_eq!(db.engine.memory_count(&s.id).unwrap(), 2);
+    let missing = db.engine.memory_count("memstore_missing").unwrap_err();
+    assert_eq!(missing.kind(), ErrorKind::NotFound);
 }
 
 #[test]

@@ -1,16 +1,19 @@
-//! FS-08 and TOOL-02 at the VFS level, without wasm: a descriptor or a
-//! `store.write` whose head moved before commit merges non-overlapping
+//! FS-08, FS-09 and TOOL-02 at the VFS level, without wasm: a descriptor or
+//! a `store.write` whose head moved before commit merges non-overlapping
 //! changes and keeps both versions of overlapping ones; a failed call
-//! commits nothing. Deterministic, since the "other session" commits at a
-//! chosen moment.
+//! commits nothing; the store's capacity is checked when a creation is
+//! staged and again at commit. Deterministic, since the "other session"
+//! commits at a chosen moment.
 
 mod common;
 
 use std::collections::BTreeSet;
 
 use common::{TestDb, session};
-use memstore::store::{Operation, Precondition, VersionQuery, View, content_sha256};
-use memstore::vfs::{Mount, MountTable, Node, OpenMode, StoreApiError, Vfs};
+use memstore::store::{EngineConfig, Operation, Precondition, VersionQuery, View, content_sha256};
+use memstore::vfs::{
+    Errno, FileRef, FsResult, Mount, MountTable, Node, OpenMode, StoreApiError, Vfs,
+};
 
 fn vfs(db: &TestDb, store_id: &str, session_id: &str) -> Vfs {
     let mounts = MountTable::new(vec![Mount {
@@ -355,4 +358,141 @@ fn fs_08_a_file_written_twice_in_one_call_is_not_merged_with_itself() {
     let head = db.engine.memory_at(&store.id, "/log.md").unwrap().unwrap();
     assert_eq!(head.content.as_deref(), Some("a\nb\nc\n"));
     assert!(out.notes.is_empty(), "{:?}", out.notes);
+}
+
+/// A database whose stores hold at most `limit` memories.
+fn db_with_capacity(limit: usize) -> TestDb {
+    TestDb::with_config(EngineConfig {
+        max_memories_per_store: limit,
+        ..EngineConfig::default()
+    })
+}
+
+/// Opens `name` with `O_CREAT` for writing.
+fn create(vfs: &mut Vfs, name: &str) -> FsResult<FileRef> {
+    let mode = OpenMode {
+        create: true,
+        ..write_mode()
+    };
+    match vfs.open_at(&root(), name, mode)? {
+        Node::File(file) => Ok(file),
+        other => panic!("{name} opened as {other:?}"),
+    }
+}
+
+#[test]
+fn fs_09_two_descriptors_creating_one_path_take_one_slot() {
+    let db = db_with_capacity(2);
+    let store = db.store("Log");
+    db.create(&store.id, "/seed.md", "seed");
+    let mut a = vfs(&db, &store.id, "sesn_a");
+    let first = create(&mut a, "new.md").unwrap();
+    let second = create(&mut a, "new.md").unwrap();
+    let refused = create(&mut a, "other.md").unwrap_err();
+    assert_eq!(refused.code, Errno::NoSpace);
+    assert!(
+        refused.message.contains("maximum of 2 memories"),
+        "{refused}"
+    );
+    a.close(&first);
+    a.close(&second);
+    let out = a.finish(true);
+    assert_eq!(db.engine.memory_count(&store.id).unwrap(), 2);
+    assert!(!out.failed, "the guest was told, nothing it wrote is lost");
+    assert!(
+        out.notes.iter().any(|n| n.contains("other.md")),
+        "{:?}",
+        out.notes
+    );
+}
+
+#[test]
+fn fs_09_store_writes_and_files_count_against_one_capacity() {
+    let db = db_with_capacity(2);
+    let store = db.store("Log");
+    let mut a = vfs(&db, &store.id, "sesn_a");
+    let none = Precondition::None;
+    a.write_memory(&at("a.md"), "a".into(), &none).unwrap();
+    let b = create(&mut a, "b.md").unwrap();
+    let refused = a.write_memory(&at("c.md"), "c".into(), &none).unwrap_err();
+    assert!(
+        matches!(&refused, StoreApiError::NoSpace(m) if m.contains("c.md")),
+        "{refused:?}"
+    );
+    assert_eq!(create(&mut a, "c.md").unwrap_err().code, Errno::NoSpace);
+    // Overwriting takes no slot.
+    a.write_memory(&at("a.md"), "a2".into(), &none).unwrap();
+    a.close(&b);
+    a.finish(true);
+    assert_eq!(db.engine.memory_count(&store.id).unwrap(), 2);
+}
+
+#[test]
+fn fs_09_the_store_count_is_read_when_the_call_first_creates() {
+    let db = db_with_capacity(1);
+    let store = db.store("Log");
+    let mut a = vfs(&db, &store.id, "sesn_a");
+    // Another session fills the store after the call started but before it
+    // creates anything: the creation is refused at once, not at commit.
+    db.create(&store.id, "/theirs.md", "x");
+    let refused = create(&mut a, "mine.md").unwrap_err();
+    assert_eq!(refused.code, Errno::NoSpace);
+    let refused = a
+        .write_memory(&at("mine.md"), "x".into(), &Precondition::None)
+        .unwrap_err();
+    assert!(matches!(refused, StoreApiError::NoSpace(_)), "{refused:?}");
+}
+
+#[test]
+fn fs_09_a_store_filled_by_another_session_before_commit_still_refuses_the_creation() {
+    let db = db_with_capacity(1);
+    let store = db.store("Log");
+    let mut a = vfs(&db, &store.id, "sesn_a");
+    let file = create(&mut a, "mine.md").unwrap();
+    file.lock().unwrap().write_at(None, b"mine").unwrap();
+    a.close(&file);
+    db.create(&store.id, "/theirs.md", "x");
+    let out = a.finish(true);
+    assert!(out.failed);
+    assert!(
+        out.notes
+            .iter()
+            .any(|n| n.contains("/mnt/memory/log/mine.md") && n.contains("maximum of 1")),
+        "{:?}",
+        out.notes
+    );
+    assert!(
+        db.engine
+            .memory_at(&store.id, "/mine.md")
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn fs_09_renamed_files_and_directories_take_their_new_memories_slots_along() {
+    let db = db_with_capacity(1);
+    let store = db.store("Log");
+    let mut a = vfs(&db, &store.id, "sesn_a");
+    let file = create(&mut a, "a.md").unwrap();
+    a.close(&file);
+    a.rename_at(&root(), "a.md", &root(), "b.md").unwrap();
+    // a.md is free again, but the memory created there now lives at b.md.
+    assert_eq!(create(&mut a, "a.md").unwrap_err().code, Errno::NoSpace);
+    a.unlink_at(&root(), "b.md").unwrap();
+
+    a.mkdir_at(&root(), "d").unwrap();
+    let file = create(&mut a, "d/x.md").unwrap();
+    a.close(&file);
+    a.rename_at(&root(), "d", &root(), "e").unwrap();
+    a.mkdir_at(&root(), "d").unwrap();
+    assert_eq!(create(&mut a, "d/x.md").unwrap_err().code, Errno::NoSpace);
+    a.unlink_at(&root(), "e/x.md").unwrap();
+    let file = create(&mut a, "d/x.md").unwrap();
+    a.close(&file);
+    let out = a.finish(true);
+    // Two refusals, one note: a guest that keeps trying does not flood the result.
+    assert_eq!(out.notes.len(), 1, "{:?}", out.notes);
+    assert_eq!(db.engine.memory_count(&store.id).unwrap(), 1);
+    assert!(db.engine.memory_at(&store.id, "/d/x.md").unwrap().is_some());
 }

@@ -8,12 +8,16 @@
 //! overlay that both APIs read through, plus one log of operations in
 //! program order) and applied by [`Vfs::finish`] only when the call ended
 //! cleanly, so a trap or limit commits nothing (TOOL-02). Each changed file
-//! becomes one version attributed to the session (FS-05).
+//! becomes one version attributed to the session (FS-05). What can be
+//! decided while staging fails at once with its WASI code — path rules, the
+//! size cap, a creation past the store's capacity (FS-09) — and the engine
+//! checks again at commit.
 //!
 //! This module knows no wasmtime types; `crate::sandbox` adapts it to
 //! `wasi:filesystem` and `memstore:memory/store`. Read-only mounts are
 //! enforced here, for every mutation (FS-04).
 
+mod capacity;
 mod commit;
 pub mod error;
 pub mod file;
@@ -171,6 +175,8 @@ pub struct Vfs {
     dirs_changed: bool,
     open: Vec<Weak<Mutex<OpenFile>>>,
     shared: Arc<CallShared>,
+    /// Staged creations and deletions, for the capacity check (FS-09).
+    ledger: capacity::Ledger,
 }
 
 impl std::fmt::Debug for Vfs {
@@ -201,6 +207,7 @@ impl Vfs {
             dirs_changed: false,
             open: Vec::new(),
             shared: Arc::default(),
+            ledger: capacity::Ledger::default(),
         }
     }
 

@@ -2,8 +2,10 @@
 //! order `wasi:filesystem/types` declares them.
 //!
 //! Every mutation first checks that its mount is writable (FS-04), then
-//! stages its effect in the overlay and the operation log; nothing here
-//! writes to the store (see `commit`). Symlinks and links never exist (FS-07).
+//! stages its effect in the overlay and the operation log, and reports
+//! creations, deletions and moves to the capacity ledger (FS-09); nothing
+//! here writes to the store (see `commit`). Symlinks and links never exist
+//! (FS-07).
 //! The staging helpers serve the `store` interface too (`store_api`).
 
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -22,7 +24,9 @@ impl Vfs {
     ///
     /// # Errors
     /// `read-only` for any mutating open on a read-only mount — including a
-    /// truncate flag alone (GHSA-2r75-cxrj-cmph) — and the usual POSIX codes.
+    /// truncate flag alone (GHSA-2r75-cxrj-cmph) — `no-space` when creating
+    /// the file would take its store past its capacity (FS-09), and the
+    /// usual POSIX codes.
     pub fn open_at(&mut self, base: &Node, arg: &str, mode: OpenMode) -> FsResult<Node> {
         let place = if mode.mutates() {
             self.resolve_mut(base, arg)?
@@ -74,6 +78,10 @@ impl Vfs {
             }
             None => {
                 self.check_parent(mount, &path)?;
+                // The guest holds the file now and it becomes a memory at
+                // commit, so it takes its slot now (FS-09).
+                self.ensure_room(mount, &path)?;
+                self.ledger.created(mount, &path);
                 Ok(Node::File(self.file(
                     mount,
                     path,
@@ -370,6 +378,7 @@ impl Vfs {
         let mut moved = false;
         for (path, base) in found {
             let new = format!("{to}{}", &path[from.len()..]);
+            self.ledger.moved(mount, &path, &new);
             self.overlay.insert((mount, path), Staged::Deleted);
             self.overlay.insert((mount, new), renamed(base));
             moved = true;
@@ -377,6 +386,7 @@ impl Vfs {
         for (path, staged) in self.staged_under(mount, &prefix) {
             if let Staged::File(base) = staged {
                 let new = format!("{to}{}", &path[from.len()..]);
+                self.ledger.moved(mount, &path, &new);
                 self.overlay.insert((mount, path), Staged::Deleted);
                 self.overlay.insert((mount, new), renamed(base));
                 moved = true;
@@ -495,7 +505,8 @@ impl Vfs {
     /// Stages a write. A file write (`version_id` is `None`) right after a
     /// file write of the same file joins it, so consecutive closes and syncs
     /// make one version; a `store.write` never joins or is joined, since the
-    /// guest holds its version id.
+    /// guest holds its version id. A write without `base` creates the file;
+    /// the caller has checked the store's capacity for it.
     pub(super) fn stage_write(
         &mut self,
         mount: usize,
@@ -504,6 +515,11 @@ impl Vfs {
         base: Option<Base>,
         version_id: Option<String>,
     ) {
+        if base.is_none() {
+            // Also when a created file was deleted and its descriptor writes
+            // it again: the path is created anew.
+            self.ledger.created(mount, &path);
+        }
         let staged = Base::staged(content.clone(), version_id.clone());
         self.overlay
             .insert((mount, path.clone()), Staged::File(staged));
@@ -533,6 +549,7 @@ impl Vfs {
     /// Stages the deletion of the file at `path`; with `expected`, the commit
     /// deletes it only if its content still has that hash.
     pub(super) fn stage_delete(&mut self, mount: usize, path: String, expected: Option<String>) {
+        self.ledger.deleted(mount, &path);
         self.overlay.insert((mount, path.clone()), Staged::Deleted);
         self.ops.push(Op::Delete {
             mount,
@@ -557,6 +574,7 @@ impl Vfs {
         if replace {
             self.stage_delete(mount, to.clone(), None);
         }
+        self.ledger.moved(mount, &from, &to);
         self.overlay.insert((mount, from.clone()), Staged::Deleted);
         self.overlay.insert((mount, to.clone()), renamed(moved));
         self.ops.push(Op::Rename { mount, from, to });

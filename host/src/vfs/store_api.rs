@@ -7,7 +7,8 @@
 //! its own changes whichever API made them, and a call that fails commits
 //! none of them. What can be decided now is checked now, so the guest gets
 //! the error at once: path rules, the size cap, read-only mounts,
-//! preconditions (against what this call sees) and path conflicts (MEM-04).
+//! preconditions (against what this call sees), path conflicts (MEM-04) and
+//! the store's capacity (FS-09).
 //! The engine checks again at commit, where a head that moved in between is
 //! merged like a file write (FS-08). Must not write to the store.
 
@@ -45,7 +46,8 @@ pub enum StoreApiError {
     /// Content over the cap (MEM-02); carries its size in bytes.
     #[error("content is {0} bytes; a memory holds at most {MAX_CONTENT_BYTES} bytes")]
     TooLarge(u64),
-    /// The call's staging budget is spent.
+    /// The store is at its capacity (MEM-09), or the call's staging budget
+    /// is spent (`ENOSPC`).
     #[error("{0}")]
     NoSpace(String),
     /// Anything else.
@@ -115,8 +117,9 @@ impl Vfs {
     ///
     /// # Errors
     /// `invalid-path`, `read-only`, `too-large`, `other` for a malformed
-    /// hash, `precondition-failed`, `conflict`, `no-space` when the call's
-    /// staging budget is spent.
+    /// hash, `precondition-failed`, `conflict`, `no-space` when a new path
+    /// would take the store past its capacity (FS-09) or the call's staging
+    /// budget is spent.
     pub fn write_memory(
         &mut self,
         path: &str,
@@ -135,6 +138,9 @@ impl Vfs {
             return Ok(current.version_id.clone());
         }
         check_precondition(precondition, current.as_ref())?;
+        if current.is_none() {
+            self.ensure_room(mount, &store_path)?;
+        }
         self.budget(content.len())?;
         let version_id = new_id(VERSION_PREFIX);
         self.stage_write(

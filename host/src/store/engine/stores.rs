@@ -1,4 +1,5 @@
-//! Store lifecycle (STORE-01..05): create, read, list, update, archive, delete.
+//! Store lifecycle (STORE-01..05): create, read, list, update, archive, delete;
+//! and the live memory count a store is held to (MEM-09).
 
 use std::collections::BTreeMap;
 
@@ -49,6 +50,16 @@ impl Engine {
     /// [`StoreError::StoreNotFound`].
     pub fn store(&self, id: &str) -> Result<MemoryStore> {
         self.read(|tx| Ok(store_row(tx, id)?.store))
+    }
+
+    /// How many live memories the store holds (MEM-09): a sandbox call
+    /// checks a creation against it before the engine checks again when
+    /// the call commits.
+    ///
+    /// # Errors
+    /// [`StoreError::StoreNotFound`].
+    pub fn memory_count(&self, id: &str) -> Result<u64> {
+        self.read(|tx| Ok(store_row(tx, id)?.memory_count))
     }
 
     /// Lists stores newest first (STORE-02).
