@@ -201,6 +201,43 @@ fn fs_08_tool_05_a_store_write_merges_a_change_committed_after_it_was_staged() {
     );
 }
 
+/// TOOL-05: a conditional `store.write` is never committed over a change
+/// that overlaps it, unlike a file write (FS-08); the call says it raced, so
+/// the sandbox can run it again on the new content.
+#[test]
+fn tool_05_a_conditional_store_write_is_not_committed_over_an_overlapping_change() {
+    let db = TestDb::new();
+    let store = db.store("Log");
+    db.engine
+        .create_memory(&store.id, "/f.md", "owner: alice\n", &session("sesn_seed"))
+        .unwrap();
+    let mut a = vfs(&db, &store.id, "sesn_a");
+    let read = a.read_memory(&at("f.md")).unwrap();
+    let pre = Precondition::ContentSha256(read.content_sha256);
+    a.write_memory(&at("f.md"), "owner: alice (lead)\n".into(), &pre)
+        .unwrap();
+    let theirs = db
+        .engine
+        .put_memory(
+            &store.id,
+            "/f.md",
+            "owner: bob\n",
+            Precondition::None,
+            &session("sesn_b"),
+        )
+        .unwrap();
+    let out = a.finish(true);
+    let head = db.engine.memory_at(&store.id, "/f.md").unwrap().unwrap();
+    assert_eq!(head.content.as_deref(), Some("owner: bob\n"));
+    assert_eq!(head.memory_version_id, theirs.memory.memory_version_id);
+    assert!(out.changes.is_empty() && out.failed && out.raced, "{out:?}");
+    assert!(
+        out.notes.iter().any(|n| n.contains("not committed")),
+        "{:?}",
+        out.notes
+    );
+}
+
 #[test]
 fn tool_05_a_store_write_precondition_is_checked_at_once_against_the_call_s_view() {
     let db = TestDb::new();

@@ -27,6 +27,10 @@ pub struct CallOutcome {
     pub notes: Vec<String>,
     /// Something the guest believed written was not committed.
     pub failed: bool,
+    /// A `store.write` with a precondition was not committed because
+    /// another session changed the memory in a way that overlaps it; a
+    /// call that committed nothing else can be run again (TOOL-05).
+    pub raced: bool,
     /// The session's empty directories, when this call changed them.
     pub dirs: Option<BTreeSet<(usize, String)>>,
 }
@@ -70,6 +74,7 @@ impl Vfs {
                 content,
                 base,
                 version_id,
+                guarded,
             } => {
                 let shown = self.shown(mount, &path);
                 let write = PendingWrite {
@@ -78,6 +83,7 @@ impl Vfs {
                     content: &content,
                     base: base.as_ref(),
                     version_id: version_id.as_deref(),
+                    guarded,
                 };
                 self.commit_write(&write, out).map_err(|e| (shown, e))
             }
@@ -159,8 +165,24 @@ impl Vfs {
         let shown = self.shown(write.mount, write.path);
         for _ in 0..MAX_COMMIT_ATTEMPTS {
             let head = self.engine.memory_at(store, write.path)?;
-            let (content, precondition, note) =
-                plan(&shown, write.content, write.base, head.as_ref());
+            let Planned {
+                content,
+                precondition,
+                note,
+                overlapped,
+            } = plan(&shown, write.content, write.base, head.as_ref());
+            if let (true, true, Some(head)) = (write.guarded, overlapped, &head) {
+                out.raced = true;
+                return Err(StoreError::invalid(
+                    "content",
+                    format!(
+                        "{shown} was changed by another writer (version {}) after this call \
+                         checked its content, and the changes overlap, so this write was not \
+                         committed; read the file again and retry",
+                        head.memory_version_id
+                    ),
+                ));
+            }
             let (path, actor) = (write.path, &self.actor);
             let put = match write.version_id {
                 Some(id) => self.engine.put_memory_with_version_id(
@@ -210,22 +232,33 @@ struct PendingWrite<'a> {
     content: &'a str,
     base: Option<&'a Base>,
     version_id: Option<&'a str>,
+    guarded: bool,
+}
+
+/// What to write, and how to say so.
+struct Planned {
+    content: String,
+    precondition: Precondition,
+    note: Option<String>,
+    /// The head moved and its change overlaps ours.
+    overlapped: bool,
 }
 
 /// What to write given the head now: our content when the head is where we
 /// started, a clean merge when possible, else ours with a conflict note.
-fn plan(
-    shown: &str,
-    ours: &str,
-    base: Option<&Base>,
-    head: Option<&Memory>,
-) -> (String, Precondition, Option<String>) {
+fn plan(shown: &str, ours: &str, base: Option<&Base>, head: Option<&Memory>) -> Planned {
+    let plain = |precondition| Planned {
+        content: ours.to_owned(),
+        precondition,
+        note: None,
+        overlapped: false,
+    };
     let Some(head) = head else {
-        return (ours.to_owned(), Precondition::Absent, None);
+        return plain(Precondition::Absent);
     };
     let unchanged = Precondition::ContentSha256(head.content_sha256.clone());
     if base.is_some_and(|b| b.sha == head.content_sha256) {
-        return (ours.to_owned(), unchanged, None);
+        return plain(unchanged);
     }
     let theirs = head.content.as_deref().unwrap_or_default();
     let ancestor = base.map_or("", |b| b.content.as_str());
@@ -235,7 +268,12 @@ fn plan(
                 "{shown}: changed concurrently (version {}); the changes did not overlap and were merged into version {{new}}",
                 head.memory_version_id
             );
-            (merged, unchanged, Some(note))
+            Planned {
+                content: merged,
+                precondition: unchanged,
+                note: Some(note),
+                overlapped: false,
+            }
         }
         Err(_) => {
             let note = format!(
@@ -243,7 +281,12 @@ fn plan(
                  the other writer's version {} stays in history. Read the file and reconcile if needed.",
                 head.memory_version_id
             );
-            (ours.to_owned(), unchanged, Some(note))
+            Planned {
+                content: ours.to_owned(),
+                precondition: unchanged,
+                note: Some(note),
+                overlapped: true,
+            }
         }
     }
 }
@@ -294,42 +337,62 @@ mod tests {
     #[test]
     fn fs_08_non_overlapping_changes_merge() {
         let b = base("a\nb\nc\n");
-        let (content, _, note) = plan(
+        let Planned {
+            content,
+            note,
+            overlapped,
+            ..
+        } = plan(
             "/f",
             "a\nb\nc\nours\n",
             Some(&b),
             Some(&head("theirs\na\nb\nc\n")),
         );
         assert_eq!(content, "theirs\na\nb\nc\nours\n");
-        assert!(note.unwrap().contains("merged"));
+        assert!(note.unwrap().contains("merged") && !overlapped);
     }
 
     #[test]
     fn fs_08_two_appends_to_the_same_base_both_survive() {
         let b = base("start\n");
-        let (content, _, note) = plan(
+        let Planned {
+            content,
+            note,
+            overlapped,
+            ..
+        } = plan(
             "/f",
             "start\nours\n",
             Some(&b),
             Some(&head("start\ntheirs\n")),
         );
         assert_eq!(content, "start\ntheirs\nours\n");
-        assert!(note.unwrap().contains("merged"));
+        assert!(note.unwrap().contains("merged") && !overlapped);
     }
 
     #[test]
     fn fs_08_overlapping_changes_keep_ours_as_head_and_name_theirs() {
         let b = base("x\n");
-        let (content, _, note) = plan("/f", "ours\n", Some(&b), Some(&head("theirs\n")));
+        let Planned {
+            content,
+            note,
+            overlapped,
+            ..
+        } = plan("/f", "ours\n", Some(&b), Some(&head("theirs\n")));
         assert_eq!(content, "ours\n");
-        assert!(note.unwrap().contains("memver_theirs"));
+        assert!(note.unwrap().contains("memver_theirs") && overlapped);
     }
 
     #[test]
     fn fs_05_unmoved_head_writes_ours_with_its_hash_as_precondition() {
         let b = base("x\n");
-        let (content, pre, note) = plan("/f", "y\n", Some(&b), Some(&head("x\n")));
-        assert_eq!((content.as_str(), note), ("y\n", None));
+        let Planned {
+            content,
+            precondition: pre,
+            note,
+            overlapped,
+        } = plan("/f", "y\n", Some(&b), Some(&head("x\n")));
+        assert_eq!((content.as_str(), note, overlapped), ("y\n", None, false));
         assert_eq!(pre, Precondition::ContentSha256(b.sha));
     }
 }

@@ -144,6 +144,10 @@ enum Op {
         /// The id reserved for the version (a `store.write`); the engine
         /// picks one for file writes, which may coalesce.
         version_id: Option<String>,
+        /// A `store.write` with `if-sha256`: when a concurrent change
+        /// overlaps it at commit, it is not written (TOOL-05), instead of
+        /// becoming the head as a file write would (FS-08).
+        guarded: bool,
     },
     Delete {
         mount: usize,
@@ -177,6 +181,9 @@ pub struct Vfs {
     shared: Arc<CallShared>,
     /// Staged creations and deletions, for the capacity check (FS-09).
     ledger: capacity::Ledger,
+    /// The last directory listed, whose entries' kinds answer
+    /// `metadata-hash-at` for them (see `tree::Listed`).
+    listed: Option<tree::Listed>,
 }
 
 impl std::fmt::Debug for Vfs {
@@ -208,6 +215,7 @@ impl Vfs {
             open: Vec::new(),
             shared: Arc::default(),
             ledger: capacity::Ledger::default(),
+            listed: None,
         }
     }
 

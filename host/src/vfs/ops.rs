@@ -201,12 +201,15 @@ impl Vfs {
     ///
     /// # Errors
     /// `not-directory` for files, store errors.
-    pub fn read_dir(&self, node: &Node) -> FsResult<Vec<(String, Kind)>> {
-        let children = self.children(&node.place()?)?;
-        Ok(children
-            .into_iter()
-            .map(|(n, d)| (n, if d { Kind::Dir } else { Kind::File }))
-            .collect())
+    pub fn read_dir(&mut self, node: &Node) -> FsResult<Vec<(String, Kind)>> {
+        let place = node.place()?;
+        let children = self.children(&place)?;
+        let entries = children
+            .iter()
+            .map(|(n, d)| (n.clone(), if *d { Kind::Dir } else { Kind::File }))
+            .collect();
+        self.remember_listing(&place, children);
+        Ok(entries)
     }
 
     /// `create-directory-at`: an empty directory for the rest of the session
@@ -229,6 +232,7 @@ impl Vfs {
         self.check_parent(mount, path)?;
         self.dirs.insert((mount, path.clone()));
         self.dirs_changed = true;
+        self.listed = None;
         Ok(())
     }
 
@@ -260,6 +264,7 @@ impl Vfs {
             Some(Found::Dir) => {
                 self.dirs.remove(&(mount, path.clone()));
                 self.dirs_changed = true;
+                self.listed = None;
                 Ok(())
             }
         }
@@ -402,6 +407,7 @@ impl Vfs {
             self.dirs.remove(&(m, d.clone()));
             self.dirs.insert((m, format!("{to}{}", &d[from.len()..])));
             self.dirs_changed = true;
+            self.listed = None;
         }
         if moved {
             self.ops.push(Op::RenameDir { mount, from, to });
@@ -499,7 +505,7 @@ impl Vfs {
         };
         let (mount, path, base) = (f.mount, f.path.clone(), f.base.clone());
         drop(f);
-        self.stage_write(mount, path, content, base, None);
+        self.stage_write(mount, path, content, base, None, false);
     }
 
     /// Stages a write. A file write (`version_id` is `None`) right after a
@@ -514,6 +520,7 @@ impl Vfs {
         content: String,
         base: Option<Base>,
         version_id: Option<String>,
+        guarded: bool,
     ) {
         if base.is_none() {
             // Also when a created file was deleted and its descriptor writes
@@ -543,6 +550,7 @@ impl Vfs {
             content,
             base,
             version_id,
+            guarded,
         });
     }
 
@@ -600,7 +608,10 @@ impl Vfs {
     /// As [`Vfs::stat_at`].
     pub fn metadata_hash_at(&self, base: &Node, arg: &str) -> FsResult<(u64, u64)> {
         let place = resolve(&self.mounts, &base.place()?, arg)?;
-        let kind = self.stat_place(&place)?.kind;
+        let kind = match self.listed_kind(&place) {
+            Some(kind) => kind,
+            None => self.stat_place(&place)?.kind,
+        };
         Ok(match place {
             Place::Root => hash_of(&("root", 0usize, "/")),
             Place::In { mount, path } if kind == Kind::Dir => {

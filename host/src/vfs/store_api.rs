@@ -149,6 +149,7 @@ impl Vfs {
             content,
             current,
             Some(version_id.clone()),
+            !matches!(precondition, Precondition::None),
         );
         Ok(version_id)
     }

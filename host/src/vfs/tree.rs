@@ -39,6 +39,18 @@ enum Head<'a> {
     Absent,
 }
 
+/// The entries of the directory a call listed last. wasi-libc's `readdir`
+/// asks `metadata-hash-at` of every entry (for `d_ino`), which needs each
+/// entry's kind: looking each one up again cost two or three queries per
+/// entry, most of a listing's time (PERF-03). An entry the call has staged
+/// anything at or below since is looked up again instead, and a change to
+/// the session's directories drops the listing.
+pub(super) struct Listed {
+    mount: usize,
+    prefix: String,
+    is_dir: BTreeMap<String, bool>,
+}
+
 /// Page size when walking a store's listing.
 const LIST_PAGE: usize = 100;
 /// Page size when listing one directory level.
@@ -87,15 +99,13 @@ impl Vfs {
             Some(Staged::Deleted) => return Ok(Head::Absent),
             None => {}
         }
-        let store = self.store_id(mount);
-        let memory = if with_content {
-            self.engine.memory_at(store, path)
-        } else {
-            self.engine.memory_meta_at(store, path)
-        };
-        Ok(memory
-            .map_err(|e| FsError::store(&e))?
-            .map_or(Head::Absent, Head::Stored))
+        // The call's mounts were read with the session, so a missing store
+        // (deleted meanwhile) can read as an empty one.
+        let memory = self
+            .engine
+            .find_memory(self.store_id(mount), path, with_content)
+            .map_err(|e| FsError::store(&e))?;
+        Ok(memory.map_or(Head::Absent, Head::Stored))
     }
 
     /// Whether `dir` (not `/`) is a directory: a session directory, or the
@@ -140,6 +150,44 @@ impl Vfs {
             },
         )?;
         Ok(found)
+    }
+
+    /// Keeps a directory's listing for [`Vfs::listed_kind`].
+    pub(super) fn remember_listing(&mut self, dir: &Place, is_dir: BTreeMap<String, bool>) {
+        self.listed = match dir {
+            Place::In { mount, path } => Some(Listed {
+                mount: *mount,
+                prefix: dir_prefix(path),
+                is_dir,
+            }),
+            Place::Root => None,
+        };
+    }
+
+    /// The kind of `place` as the last listing saw it, unless this call has
+    /// changed anything at or below it since.
+    pub(super) fn listed_kind(&self, place: &Place) -> Option<Kind> {
+        let (Place::In { mount, path }, Some(listed)) = (place, &self.listed) else {
+            return None;
+        };
+        let name = path.strip_prefix(&listed.prefix)?;
+        let is_dir = *listed.is_dir.get(name).filter(|_| listed.mount == *mount)?;
+        let touched = |p: &String| p == path || p.starts_with(&dir_prefix(path));
+        let staged = self
+            .overlay
+            .range((Bound::Included((*mount, path.clone())), Bound::Unbounded))
+            .take_while(|((m, p), _)| *m == *mount && p.starts_with(path.as_str()))
+            .any(|((_, p), _)| touched(p));
+        (!staged).then_some(if is_dir { Kind::Dir } else { Kind::File })
+    }
+
+    /// Whether this call deleted anything below the directory `dir`.
+    fn deletes_under(&self, mount: usize, dir: &str) -> bool {
+        let prefix = dir_prefix(dir);
+        self.overlay
+            .range((Bound::Included((mount, prefix.clone())), Bound::Unbounded))
+            .take_while(|((m, p), _)| *m == mount && p.starts_with(&prefix))
+            .any(|(_, s)| matches!(s, Staged::Deleted))
     }
 
     /// Staged entries whose path starts with `prefix`.
@@ -227,7 +275,11 @@ impl Vfs {
             true
         })?;
         for dir in store_dirs {
-            if self.dir_exists(mount, &format!("{prefix}{dir}"))? {
+            let path = format!("{prefix}{dir}");
+            // The store just listed a memory below `dir`; only this call's
+            // deletions can have emptied it, and only then is it worth a
+            // query per directory (PERF-03).
+            if !self.deletes_under(mount, &path) || self.dir_exists(mount, &path)? {
                 out.insert(dir, true);
             }
         }

@@ -303,29 +303,31 @@ impl Engine {
     /// # Errors
     /// [`StoreError::StoreNotFound`].
     pub fn memory_at(&self, store_id: &str, path: &str) -> Result<Option<Memory>> {
-        self.lookup_at(store_id, path, true)
-    }
-
-    /// The live memory at `path` without its content (`content` is `None`):
-    /// what `stat` needs, without reading the head version.
-    ///
-    /// # Errors
-    /// [`StoreError::StoreNotFound`].
-    pub fn memory_meta_at(&self, store_id: &str, path: &str) -> Result<Option<Memory>> {
-        self.lookup_at(store_id, path, false)
-    }
-
-    fn lookup_at(&self, store_id: &str, path: &str, with_content: bool) -> Result<Option<Memory>> {
         self.read(|tx| {
-            let found = tx.memory_at(store_id, path, with_content)?;
-            // A memory only exists in an existing store, so the store is
-            // looked up only to tell "no memory" from "no store" (the
-            // sandbox looks up many paths that do not exist).
+            let found = tx.memory_at(store_id, path, true)?;
+            // A memory only exists in an existing store: the store is read
+            // only to tell "no memory" from "no store".
             if found.is_none() {
                 store_row(tx, store_id)?;
             }
             Ok(found)
         })
+    }
+
+    /// The live memory at `path`, with its content only when
+    /// `with_content`, if any; `None` also when the store does not exist.
+    /// One query: for callers that know the store exists, like the sandbox,
+    /// which looks up many paths that hold no memory (PERF-01, PERF-03).
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn find_memory(
+        &self,
+        store_id: &str,
+        path: &str,
+        with_content: bool,
+    ) -> Result<Option<Memory>> {
+        self.read(|tx| tx.memory_at(store_id, path, with_content))
     }
 
     /// Lists memories in path order, optionally rolled up below a depth
@@ -643,22 +645,28 @@ impl Lister<'_> {
         });
         let mut resume_inclusive = after.is_some_and(|a| a.ends_with('/'));
         let mut items = Vec::new();
+        // With a depth limit, a batch is cut at the first row that rolls up
+        // into a directory, and the rest of it was read for nothing: a
+        // directory of 1,000 memories cost a full batch each. So batches
+        // start at one row and double while rows are plain memories.
+        let mut batch_rows = if self.depth > 0 { 1 } else { want };
         while items.len() < want {
             let start = match &resume {
                 None => Bound::Included(self.prefix),
                 Some(r) if resume_inclusive => Bound::Included(r.as_str()),
                 Some(r) => Bound::Excluded(r.as_str()),
             };
+            let limit = batch_rows.min(want - items.len());
             let batch = tx.memories_in(
                 self.store_id,
                 &PathRange {
                     start,
                     end: end.as_deref(),
-                    limit: want - items.len(),
+                    limit,
                     with_content: self.with_content,
                 },
             )?;
-            let exhausted = batch.len() < want - items.len();
+            let exhausted = batch.len() < limit;
             let mut skipped_to = None;
             for memory in batch {
                 let dir = (self.depth > 0)
@@ -685,9 +693,10 @@ impl Lister<'_> {
                 Some(next) => {
                     resume = Some(next);
                     resume_inclusive = true;
+                    batch_rows = 1;
                 }
                 None if exhausted => break,
-                None => {}
+                None => batch_rows = batch_rows.saturating_mul(2),
             }
         }
         Ok(items)
