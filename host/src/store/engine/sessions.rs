@@ -296,14 +296,6 @@ impl Engine {
         self.read(|tx| tx.session_events(session_id))
     }
 
-    /// The session's empty directories: (attachment index, store path).
-    ///
-    /// # Errors
-    /// A database error.
-    pub fn session_dirs(&self, session_id: &str) -> Result<Vec<(usize, String)>> {
-        self.read(|tx| tx.session_dirs(session_id))
-    }
-
     /// Replaces the session's empty directories.
     ///
     /// # Errors
