@@ -232,4 +232,13 @@ pub trait WriteTx: ReadTx + SessionWriteTx + KeyWriteTx {
 
     /// Records an event and returns its id.
     fn insert_event(&mut self, e: &NewEvent<'_>) -> Result<u64>;
+
+    /// Starts a nested savepoint, so one step of a job can fail alone
+    /// while the job's other steps still commit (a batch of a tool call's
+    /// changes). Steps are sequential: one is ended before the next starts.
+    fn begin_step(&mut self) -> Result<()>;
+
+    /// Ends the savepoint [`WriteTx::begin_step`] started, keeping the
+    /// step's changes when `keep`, else rolling them back.
+    fn end_step(&mut self, keep: bool) -> Result<()>;
 }

@@ -19,7 +19,7 @@ pub mod sqlite;
 
 pub use apikey::{ApiKey, Role};
 pub use engine::sessions;
-pub use engine::{Engine, content_sha256, validate_sha256};
+pub use engine::{Applied, BatchOp, Decide, Decision, Engine, content_sha256, validate_sha256};
 pub use error::{ErrorKind, Result, StoreError};
 pub use limits::EngineConfig;
 pub use model::*;

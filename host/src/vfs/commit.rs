@@ -8,14 +8,19 @@
 //! when the changes do not overlap, and otherwise the later commit becomes
 //! head while the other stays in history, both named in the result. Must not
 //! decide access: staging already checked it.
+//!
+//! The whole call commits in one write transaction ([`Engine::apply_batch`]):
+//! one fsync however many files it changed, and a crash commits all of it or
+//! none. Each operation still succeeds or fails on its own, with a note. The
+//! merge is decided inside that transaction from the head it reads, so the
+//! head cannot move between the decision and the write.
+//!
+//! [`Engine::apply_batch`]: crate::store::Engine::apply_batch
 
 use std::collections::BTreeSet;
 
 use super::{Base, Op, Vfs};
-use crate::store::{Change, Memory, MemoryUpdate, Precondition, StoreError};
-
-/// How often a commit re-reads a head that keeps moving under it.
-const MAX_COMMIT_ATTEMPTS: usize = 5;
+use crate::store::{Applied, BatchOp, Change, Decision, Memory, Precondition, Result, StoreError};
 
 /// What a tool call's filesystem did, once finished.
 #[derive(Debug, Clone, Default)]
@@ -36,9 +41,10 @@ pub struct CallOutcome {
 }
 
 impl Vfs {
-    /// Ends the call. When `ok`, stages files still open and applies every
-    /// staged operation in order; otherwise discards everything, writes
-    /// through the `store` interface included (TOOL-02).
+    /// Ends the call. When `ok`, stages files still open and commits every
+    /// staged operation, in order, in one write transaction; otherwise
+    /// discards everything, writes through the `store` interface included
+    /// (TOOL-02).
     pub fn finish(mut self, ok: bool) -> CallOutcome {
         let mut out = CallOutcome::default();
         if !ok {
@@ -52,12 +58,7 @@ impl Vfs {
         for file in &open {
             self.close(file);
         }
-        for op in std::mem::take(&mut self.ops) {
-            if let Err((path, e)) = self.apply(op, &mut out) {
-                out.failed = true;
-                out.notes.push(format!("commit of {path} failed: {e}"));
-            }
-        }
+        self.commit(&mut out);
         out.notes.splice(0..0, self.shared.notes());
         out.failed |= self.shared.lost();
         if self.dirs_changed {
@@ -66,7 +67,34 @@ impl Vfs {
         out
     }
 
-    fn apply(&self, op: Op, out: &mut CallOutcome) -> Result<(), (String, StoreError)> {
+    /// Commits the staged operations as one engine batch: each succeeds or
+    /// fails on its own, and all that succeed cost one commit.
+    fn commit(&mut self, out: &mut CallOutcome) {
+        let ops = std::mem::take(&mut self.ops);
+        if ops.is_empty() {
+            return;
+        }
+        let (batch, reports): (Vec<_>, Vec<_>) =
+            ops.into_iter().map(|op| self.batch_op(op)).unzip();
+        match self.engine.apply_batch(batch, &self.actor) {
+            Ok(results) => {
+                for (report, result) in reports.iter().zip(results) {
+                    report.record(result, out);
+                }
+            }
+            Err(e) => {
+                out.failed = true;
+                out.notes.push(format!(
+                    "commit of this call's {} changes failed, so none of them was made: {e}; \
+                     run the call again",
+                    reports.len()
+                ));
+            }
+        }
+    }
+
+    /// The engine's form of a staged operation, and how to report it.
+    fn batch_op(&self, op: Op) -> (BatchOp, Report) {
         match op {
             Op::Write {
                 mount,
@@ -77,168 +105,168 @@ impl Vfs {
                 guarded,
             } => {
                 let shown = self.shown(mount, &path);
-                let write = PendingWrite {
-                    mount,
-                    path: &path,
-                    content: &content,
-                    base: base.as_ref(),
-                    version_id: version_id.as_deref(),
-                    guarded,
+                let planner = shown.clone();
+                let decide = Box::new(move |head: Option<&Memory>| {
+                    decide(&planner, &content, base.as_ref(), guarded, head)
+                });
+                let report = Report {
+                    shown,
+                    kind: Kind::Write {
+                        version_id: version_id.clone(),
+                    },
                 };
-                self.commit_write(&write, out).map_err(|e| (shown, e))
+                let op = BatchOp::Put {
+                    store_id: self.store_id(mount).to_owned(),
+                    path,
+                    version_id,
+                    decide,
+                };
+                (op, report)
             }
             Op::Delete {
                 mount,
                 path,
                 expected,
-            } => self
-                .commit_delete(mount, &path, expected, out)
-                .map_err(|e| (self.shown(mount, &path), e)),
+            } => {
+                let report = Report {
+                    shown: self.shown(mount, &path),
+                    kind: Kind::Delete,
+                };
+                let op = BatchOp::DeleteAt {
+                    store_id: self.store_id(mount).to_owned(),
+                    path,
+                    precondition: expected.map_or(Precondition::None, Precondition::ContentSha256),
+                };
+                (op, report)
+            }
             Op::Rename { mount, from, to } => {
-                let shown = self.shown(mount, &from);
-                self.commit_rename(mount, &from, &to, out)
-                    .map_err(|e| (shown, e))
+                let report = Report::other(self.shown(mount, &from));
+                let store_id = self.store_id(mount).to_owned();
+                (BatchOp::Move { store_id, from, to }, report)
             }
             Op::RenameDir { mount, from, to } => {
-                let changes = self
-                    .engine
-                    .rename_dir(self.store_id(mount), &from, &to, &self.actor);
-                out.changes
-                    .extend(changes.map_err(|e| (self.shown(mount, &from), e))?);
-                Ok(())
+                let report = Report::other(self.shown(mount, &from));
+                let store_id = self.store_id(mount).to_owned();
+                (BatchOp::MoveDir { store_id, from, to }, report)
             }
         }
-    }
-
-    /// Deletes a file; one already gone is fine, the goal holds.
-    fn commit_delete(
-        &self,
-        mount: usize,
-        path: &str,
-        expected: Option<String>,
-        out: &mut CallOutcome,
-    ) -> Result<(), StoreError> {
-        let precondition = expected.map_or(Precondition::None, Precondition::ContentSha256);
-        let deleted =
-            self.engine
-                .delete_memory_at(self.store_id(mount), path, precondition, &self.actor);
-        match deleted {
-            Ok(change) => out.changes.push(change),
-            Err(StoreError::PathNotFound(_)) => {}
-            Err(StoreError::PreconditionFailed { actual, .. }) if actual.is_empty() => {}
-            Err(e) => return Err(e),
-        }
-        Ok(())
-    }
-
-    fn commit_rename(
-        &self,
-        mount: usize,
-        from: &str,
-        to: &str,
-        out: &mut CallOutcome,
-    ) -> Result<(), StoreError> {
-        let store = self.store_id(mount);
-        let memory = self
-            .engine
-            .memory_at(store, from)?
-            .ok_or_else(|| StoreError::PathNotFound(from.to_owned()))?;
-        let update = MemoryUpdate {
-            path: Some(to.to_owned()),
-            ..MemoryUpdate::default()
-        };
-        let outcome = self
-            .engine
-            .update_memory(store, &memory.id, update, &self.actor)?;
-        out.changes.extend(outcome.change);
-        Ok(())
-    }
-
-    /// Writes one file, merging when the head moved since the call read it
-    /// (FS-08).
-    fn commit_write(
-        &self,
-        write: &PendingWrite<'_>,
-        out: &mut CallOutcome,
-    ) -> Result<(), StoreError> {
-        let store = self.store_id(write.mount);
-        let shown = self.shown(write.mount, write.path);
-        for _ in 0..MAX_COMMIT_ATTEMPTS {
-            let head = self.engine.memory_at(store, write.path)?;
-            let Planned {
-                content,
-                precondition,
-                note,
-                overlapped,
-            } = plan(&shown, write.content, write.base, head.as_ref());
-            if let (true, true, Some(head)) = (write.guarded, overlapped, &head) {
-                out.raced = true;
-                return Err(StoreError::invalid(
-                    "content",
-                    format!(
-                        "{shown} was changed by another writer (version {}) after this call \
-                         checked its content, and the changes overlap, so this write was not \
-                         committed; read the file again and retry",
-                        head.memory_version_id
-                    ),
-                ));
-            }
-            let (path, actor) = (write.path, &self.actor);
-            let put = match write.version_id {
-                Some(id) => self.engine.put_memory_with_version_id(
-                    store,
-                    path,
-                    &content,
-                    precondition,
-                    actor,
-                    id,
-                ),
-                None => self
-                    .engine
-                    .put_memory(store, path, &content, precondition, actor),
-            };
-            match put {
-                Ok(outcome) => {
-                    if let (Some(note), Some(change)) = (note, &outcome.change) {
-                        out.notes.push(note.replace("{new}", &change.version_id));
-                    }
-                    if let (Some(id), None) = (write.version_id, &outcome.change) {
-                        // MEM-06: another writer got there with the same
-                        // content; the id the guest holds names nothing.
-                        out.notes.push(format!(
-                            "{shown}: already held this content when the call committed \
-                             (version {}), so version {id} returned by store.write was not created",
-                            outcome.memory.memory_version_id
-                        ));
-                    }
-                    out.changes.extend(outcome.change);
-                    return Ok(());
-                }
-                Err(StoreError::PreconditionFailed { .. }) => continue,
-                Err(e) => return Err(e),
-            }
-        }
-        Err(StoreError::invalid(
-            "content",
-            format!("{shown} kept changing concurrently; try again"),
-        ))
     }
 }
 
-/// A staged write, as the commit needs it.
-struct PendingWrite<'a> {
-    mount: usize,
-    path: &'a str,
-    content: &'a str,
-    base: Option<&'a Base>,
-    version_id: Option<&'a str>,
+/// What the commit of one staged operation says in a [`CallOutcome`].
+struct Report {
+    /// The path the guest used.
+    shown: String,
+    kind: Kind,
+}
+
+enum Kind {
+    /// With the version id a `store.write` reserved.
+    Write {
+        version_id: Option<String>,
+    },
+    Delete,
+    Other,
+}
+
+impl Report {
+    fn other(shown: String) -> Self {
+        Self {
+            shown,
+            kind: Kind::Other,
+        }
+    }
+
+    fn record(&self, result: Result<Applied>, out: &mut CallOutcome) {
+        let failure = match result {
+            Ok(Applied::Put { outcome, note }) => {
+                let shown = &self.shown;
+                if let (Some(note), Some(change)) = (note, &outcome.change) {
+                    out.notes.push(note.replace("{new}", &change.version_id));
+                }
+                if let (
+                    Kind::Write {
+                        version_id: Some(id),
+                    },
+                    None,
+                ) = (&self.kind, &outcome.change)
+                {
+                    // MEM-06: the memory already held this content; the id
+                    // the guest holds names nothing.
+                    out.notes.push(format!(
+                        "{shown}: already held this content when the call committed \
+                         (version {}), so version {id} returned by store.write was not created",
+                        outcome.memory.memory_version_id
+                    ));
+                }
+                out.changes.extend(outcome.change);
+                None
+            }
+            Ok(Applied::Refused(e)) => {
+                out.raced = true;
+                Some(e)
+            }
+            Ok(Applied::Deleted(change)) => {
+                out.changes.push(change);
+                None
+            }
+            Ok(Applied::Moved(outcome)) => {
+                out.changes.extend(outcome.change);
+                None
+            }
+            Ok(Applied::MovedDir(changes)) => {
+                out.changes.extend(changes);
+                None
+            }
+            // A file already gone is fine for a delete: the goal holds.
+            Err(StoreError::PathNotFound(_)) if matches!(self.kind, Kind::Delete) => None,
+            Err(StoreError::PreconditionFailed { actual, .. })
+                if matches!(self.kind, Kind::Delete) && actual.is_empty() =>
+            {
+                None
+            }
+            Err(e) => Some(e),
+        };
+        if let Some(e) = failure {
+            out.failed = true;
+            out.notes
+                .push(format!("commit of {} failed: {e}", self.shown));
+        }
+    }
+}
+
+/// What to write at commit, given the head read in the commit's
+/// transaction (FS-08): a `guarded` write whose concurrent change overlaps
+/// is refused (TOOL-05).
+fn decide(
+    shown: &str,
+    ours: &str,
+    base: Option<&Base>,
     guarded: bool,
+    head: Option<&Memory>,
+) -> Decision {
+    let Planned {
+        content,
+        note,
+        overlapped,
+    } = plan(shown, ours, base, head);
+    match head {
+        Some(head) if guarded && overlapped => Decision::Refuse(StoreError::invalid(
+            "content",
+            format!(
+                "{shown} was changed by another writer (version {}) after this call \
+                 checked its content, and the changes overlap, so this write was not \
+                 committed; read the file again and retry",
+                head.memory_version_id
+            ),
+        )),
+        _ => Decision::Write { content, note },
+    }
 }
 
 /// What to write, and how to say so.
 struct Planned {
     content: String,
-    precondition: Precondition,
     note: Option<String>,
     /// The head moved and its change overlaps ours.
     overlapped: bool,
@@ -247,18 +275,16 @@ struct Planned {
 /// What to write given the head now: our content when the head is where we
 /// started, a clean merge when possible, else ours with a conflict note.
 fn plan(shown: &str, ours: &str, base: Option<&Base>, head: Option<&Memory>) -> Planned {
-    let plain = |precondition| Planned {
+    let plain = || Planned {
         content: ours.to_owned(),
-        precondition,
         note: None,
         overlapped: false,
     };
     let Some(head) = head else {
-        return plain(Precondition::Absent);
+        return plain();
     };
-    let unchanged = Precondition::ContentSha256(head.content_sha256.clone());
     if base.is_some_and(|b| b.sha == head.content_sha256) {
-        return plain(unchanged);
+        return plain();
     }
     let theirs = head.content.as_deref().unwrap_or_default();
     let ancestor = base.map_or("", |b| b.content.as_str());
@@ -270,7 +296,6 @@ fn plan(shown: &str, ours: &str, base: Option<&Base>, head: Option<&Memory>) -> 
             );
             Planned {
                 content: merged,
-                precondition: unchanged,
                 note: Some(note),
                 overlapped: false,
             }
@@ -283,7 +308,6 @@ fn plan(shown: &str, ours: &str, base: Option<&Base>, head: Option<&Memory>) -> 
             );
             Planned {
                 content: ours.to_owned(),
-                precondition: unchanged,
                 note: Some(note),
                 overlapped: true,
             }
@@ -384,15 +408,23 @@ mod tests {
     }
 
     #[test]
-    fn fs_05_unmoved_head_writes_ours_with_its_hash_as_precondition() {
+    fn fs_05_unmoved_head_writes_ours_without_a_note() {
         let b = base("x\n");
         let Planned {
             content,
-            precondition: pre,
             note,
             overlapped,
         } = plan("/f", "y\n", Some(&b), Some(&head("x\n")));
         assert_eq!((content.as_str(), note, overlapped), ("y\n", None, false));
-        assert_eq!(pre, Precondition::ContentSha256(b.sha));
+    }
+
+    #[test]
+    fn tool_05_guarded_write_over_an_overlapping_change_is_refused() {
+        let b = base("x\n");
+        let theirs = head("theirs\n");
+        let refused = decide("/f", "ours\n", Some(&b), true, Some(&theirs));
+        assert!(matches!(refused, Decision::Refuse(e) if e.to_string().contains("memver_theirs")));
+        let written = decide("/f", "ours\n", Some(&b), false, Some(&theirs));
+        assert!(matches!(written, Decision::Write { content, .. } if content == "ours\n"));
     }
 }

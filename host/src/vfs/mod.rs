@@ -7,8 +7,9 @@
 //! store interface's writes, deletes and renames alike — is staged (an
 //! overlay that both APIs read through, plus one log of operations in
 //! program order) and applied by [`Vfs::finish`] only when the call ended
-//! cleanly, so a trap or limit commits nothing (TOOL-02). Each changed file
-//! becomes one version attributed to the session (FS-05). What can be
+//! cleanly, so a trap or limit commits nothing (TOOL-02), and then in one
+//! write transaction, so a crash cannot commit part of a call. Each changed
+//! file becomes one version attributed to the session (FS-05). What can be
 //! decided while staging fails at once with its WASI code — path rules, the
 //! size cap, a creation past the store's capacity (FS-09) — and the engine
 //! checks again at commit.

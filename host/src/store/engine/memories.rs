@@ -81,16 +81,7 @@ impl Engine {
         actor: &Actor,
         version_id: &str,
     ) -> Result<WriteOutcome> {
-        if !ids::is_id(version_id, VERSION_PREFIX) {
-            return Err(StoreError::invalid(
-                "version_id",
-                format!(
-                    "{version_id:?} is not a memory version id; reserve one with \
-                     ids::new_id(VERSION_PREFIX)"
-                ),
-            ));
-        }
-        let reserved = Some(version_id.to_owned());
+        let reserved = Some(reserved_version_id(version_id)?);
         self.put(store_id, path, content, precondition, actor, reserved)
     }
 
@@ -112,13 +103,9 @@ impl Engine {
         };
         let (path, content) = (path.to_owned(), content.to_owned());
         self.write(move |tx| {
-            let mut store = writable_store(tx, &op.store_id)?;
-            let current = tx.memory_at(&op.store_id, &path, true)?;
+            let (mut store, current) = op.head(tx, &path)?;
             check_precondition(&precondition, current.as_ref(), &path)?;
-            match current {
-                Some(current) => op.modify(tx, &mut store, current, &path, content),
-                None => op.create(tx, &mut store, None, &path, &content),
-            }
+            op.put(tx, &mut store, current, &path, content)
         })
     }
 
@@ -148,29 +135,7 @@ impl Engine {
         }
         let op = Write::new(self, store_id, actor);
         let memory_id = memory_id.to_owned();
-        self.write(move |tx| {
-            let mut store = writable_store(tx, &op.store_id)?;
-            let current = tx
-                .memory(&op.store_id, &memory_id, true)?
-                .ok_or_else(|| StoreError::MemoryNotFound(memory_id.clone()))?;
-            let path = update.path.unwrap_or_else(|| current.path.clone());
-            let content = match update.content {
-                Some(c) => c,
-                None => current.content.clone().unwrap_or_default(),
-            };
-            let unchanged =
-                path == current.path && content_sha256(&content) == current.content_sha256;
-            // MEM-05: a request that changes nothing succeeds whatever its
-            // precondition says.
-            if !unchanged && let Some(expected) = update.precondition {
-                check_precondition(
-                    &Precondition::ContentSha256(expected),
-                    Some(&current),
-                    &path,
-                )?;
-            }
-            op.modify(tx, &mut store, current, &path, content)
-        })
+        self.write(move |tx| op.update(tx, &memory_id, update))
     }
 
     /// Deletes a memory by id, if its hash matches `expected_sha256` (MEM-07).
@@ -223,13 +188,7 @@ impl Engine {
         validate_precondition(&precondition)?;
         let op = Write::new(self, store_id, actor);
         let path = path.to_owned();
-        self.write(move |tx| {
-            let mut store = writable_store(tx, &op.store_id)?;
-            let current = tx.memory_at(&op.store_id, &path, false)?;
-            check_precondition(&precondition, current.as_ref(), &path)?;
-            let current = current.ok_or(StoreError::PathNotFound(path))?;
-            op.delete(tx, &mut store, &current)
-        })
+        self.write(move |tx| op.delete_at(tx, &path, &precondition))
     }
 
     /// Renames every memory under the directory `from` to the same place
@@ -246,44 +205,9 @@ impl Engine {
         to: &str,
         actor: &Actor,
     ) -> Result<Vec<Change>> {
-        let (from, to) = (from.trim_end_matches('/'), to.trim_end_matches('/'));
-        validate_path(from)?;
-        validate_path(to)?;
-        if to.starts_with(&format!("{from}/")) {
-            return Err(StoreError::invalid(
-                "path",
-                format!("cannot move directory {from} into itself ({to})"),
-            ));
-        }
+        let (from, to) = dir_move(from, to)?;
         let op = Write::new(self, store_id, actor);
-        let (from, to) = (from.to_owned(), to.to_owned());
-        self.write(move |tx| {
-            let mut store = writable_store(tx, &op.store_id)?;
-            let (lo, hi) = path::subtree_range(&from);
-            let moving = tx.memories_in(
-                &op.store_id,
-                &PathRange {
-                    start: Bound::Included(&lo),
-                    end: Some(&hi),
-                    limit: usize::MAX,
-                    with_content: true,
-                },
-            )?;
-            if moving.is_empty() {
-                return Err(StoreError::PathNotFound(from));
-            }
-            // The target must be free as a whole before anything moves.
-            check_conflict(tx, &op.store_id, &to, None)?;
-            let mut changes = Vec::with_capacity(moving.len());
-            for memory in moving {
-                let new_path = format!("{to}{}", &memory.path[from.len()..]);
-                validate_path(&new_path)?;
-                let content = memory.content.clone().unwrap_or_default();
-                let outcome = op.modify(tx, &mut store, memory, &new_path, content)?;
-                changes.extend(outcome.change);
-            }
-            Ok(changes)
-        })
+        self.write(move |tx| op.rename_dir(tx, &from, &to))
     }
 
     /// A live memory by id, with content.
@@ -367,23 +291,130 @@ impl Engine {
 }
 
 /// What every memory write needs besides the transaction.
-struct Write {
+pub(super) struct Write {
     store_id: String,
     actor: Actor,
     capacity: usize,
     /// The id for the one version this write appends, reserved by the
     /// caller; only for writes that append at most one version.
-    version_id: Option<String>,
+    pub(super) version_id: Option<String>,
 }
 
 impl Write {
-    fn new(engine: &Engine, store_id: &str, actor: &Actor) -> Self {
+    pub(super) fn new(engine: &Engine, store_id: &str, actor: &Actor) -> Self {
         Self {
             store_id: store_id.to_owned(),
             actor: actor.clone(),
             capacity: engine.config.max_memories_per_store,
             version_id: None,
         }
+    }
+
+    /// The store, checked writable, and the live memory at `path` with its
+    /// content: what a put decides from, read inside its transaction.
+    pub(super) fn head(
+        &self,
+        tx: &mut dyn WriteTx,
+        path: &str,
+    ) -> Result<(StoreRow, Option<Memory>)> {
+        let store = writable_store(tx, &self.store_id)?;
+        let current = tx.memory_at(&self.store_id, path, true)?;
+        Ok((store, current))
+    }
+
+    /// Writes `content` at `path` over `current`, the memory [`Write::head`]
+    /// found there, or creates it.
+    pub(super) fn put(
+        &self,
+        tx: &mut dyn WriteTx,
+        store: &mut StoreRow,
+        current: Option<Memory>,
+        path: &str,
+        content: String,
+    ) -> Result<WriteOutcome> {
+        match current {
+            Some(current) => self.modify(tx, store, current, path, content),
+            None => self.create(tx, store, None, path, &content),
+        }
+    }
+
+    /// Changes a memory's content and/or path (MEM-05, MEM-06); the input
+    /// was validated by the caller.
+    pub(super) fn update(
+        &self,
+        tx: &mut dyn WriteTx,
+        memory_id: &str,
+        update: MemoryUpdate,
+    ) -> Result<WriteOutcome> {
+        let mut store = writable_store(tx, &self.store_id)?;
+        let current = tx
+            .memory(&self.store_id, memory_id, true)?
+            .ok_or_else(|| StoreError::MemoryNotFound(memory_id.to_owned()))?;
+        let path = update.path.unwrap_or_else(|| current.path.clone());
+        let content = match update.content {
+            Some(c) => c,
+            None => current.content.clone().unwrap_or_default(),
+        };
+        let unchanged = path == current.path && content_sha256(&content) == current.content_sha256;
+        // MEM-05: a request that changes nothing succeeds whatever its
+        // precondition says.
+        if !unchanged && let Some(expected) = update.precondition {
+            check_precondition(
+                &Precondition::ContentSha256(expected),
+                Some(&current),
+                &path,
+            )?;
+        }
+        self.modify(tx, &mut store, current, &path, content)
+    }
+
+    /// Deletes the memory at `path` if `precondition` holds.
+    pub(super) fn delete_at(
+        &self,
+        tx: &mut dyn WriteTx,
+        path: &str,
+        precondition: &Precondition,
+    ) -> Result<Change> {
+        let mut store = writable_store(tx, &self.store_id)?;
+        let current = tx.memory_at(&self.store_id, path, false)?;
+        check_precondition(precondition, current.as_ref(), path)?;
+        let current = current.ok_or_else(|| StoreError::PathNotFound(path.to_owned()))?;
+        self.delete(tx, &mut store, &current)
+    }
+
+    /// Moves every memory under the directory `from` to `to` (FS-06); the
+    /// paths come from [`dir_move`].
+    pub(super) fn rename_dir(
+        &self,
+        tx: &mut dyn WriteTx,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<Change>> {
+        let mut store = writable_store(tx, &self.store_id)?;
+        let (lo, hi) = path::subtree_range(from);
+        let moving = tx.memories_in(
+            &self.store_id,
+            &PathRange {
+                start: Bound::Included(&lo),
+                end: Some(&hi),
+                limit: usize::MAX,
+                with_content: true,
+            },
+        )?;
+        if moving.is_empty() {
+            return Err(StoreError::PathNotFound(from.to_owned()));
+        }
+        // The target must be free as a whole before anything moves.
+        check_conflict(tx, &self.store_id, to, None)?;
+        let mut changes = Vec::with_capacity(moving.len());
+        for memory in moving {
+            let new_path = format!("{to}{}", &memory.path[from.len()..]);
+            validate_path(&new_path)?;
+            let content = memory.content.clone().unwrap_or_default();
+            let outcome = self.modify(tx, &mut store, memory, &new_path, content)?;
+            changes.extend(outcome.change);
+        }
+        Ok(changes)
     }
 
     /// Creates a memory at a free path; `revive` reuses the id of a deleted
@@ -537,14 +568,43 @@ pub(super) fn restore(
     }
 }
 
-fn validate_path(p: &str) -> Result<()> {
+/// The source and target of a directory move, without trailing slashes,
+/// checked: valid paths, and the target not inside the source.
+pub(super) fn dir_move(from: &str, to: &str) -> Result<(String, String)> {
+    let (from, to) = (from.trim_end_matches('/'), to.trim_end_matches('/'));
+    validate_path(from)?;
+    validate_path(to)?;
+    if to.starts_with(&format!("{from}/")) {
+        return Err(StoreError::invalid(
+            "path",
+            format!("cannot move directory {from} into itself ({to})"),
+        ));
+    }
+    Ok((from.to_owned(), to.to_owned()))
+}
+
+/// A version id a caller reserved, checked to be one.
+pub(super) fn reserved_version_id(version_id: &str) -> Result<String> {
+    if !ids::is_id(version_id, VERSION_PREFIX) {
+        return Err(StoreError::invalid(
+            "version_id",
+            format!(
+                "{version_id:?} is not a memory version id; reserve one with \
+                 ids::new_id(VERSION_PREFIX)"
+            ),
+        ));
+    }
+    Ok(version_id.to_owned())
+}
+
+pub(super) fn validate_path(p: &str) -> Result<()> {
     path::validate(p).map_err(|reason| StoreError::InvalidPath {
         path: p.to_owned(),
         reason,
     })
 }
 
-fn validate_content(content: &str) -> Result<()> {
+pub(super) fn validate_content(content: &str) -> Result<()> {
     if content.len() > MAX_CONTENT_BYTES {
         return Err(StoreError::TooLarge {
             size: content.len(),
@@ -556,7 +616,7 @@ fn validate_content(content: &str) -> Result<()> {
 
 /// A precondition hash must look like one: a malformed hash is a bad
 /// request (400), not a mismatch (409).
-fn validate_precondition(precondition: &Precondition) -> Result<()> {
+pub(super) fn validate_precondition(precondition: &Precondition) -> Result<()> {
     match precondition {
         Precondition::ContentSha256(h) => validate_sha256(h),
         Precondition::None | Precondition::Absent => Ok(()),

@@ -3,15 +3,19 @@
 //!
 //! Each public method validates its input first, then runs one read or one
 //! write transaction; a write returns only after it is durably committed.
+//! [`Engine::apply_batch`] runs several changes in one write transaction.
 //! Callers (CLI, HTTP API, sandbox VFS) check grants — workspaces, mount
 //! access — before calling; the engine checks only what the data says
 //! (archived stores, preconditions, conflicts, capacity).
 
+mod batch;
 mod history;
 mod keys;
 mod memories;
 pub mod sessions;
 mod stores;
+
+pub use batch::{Applied, BatchOp, Decide, Decision};
 
 use std::path::Path;
 use std::sync::Arc;

@@ -243,4 +243,22 @@ impl WriteTx for SqliteTx<'_> {
         )?;
         Ok(self.conn.last_insert_rowid() as u64)
     }
+
+    fn begin_step(&mut self) -> Result<()> {
+        // Named apart from the writer's `job` savepoint around the whole job.
+        self.conn
+            .execute_batch("SAVEPOINT step")
+            .map_err(db("starting a step of a write"))
+    }
+
+    fn end_step(&mut self, keep: bool) -> Result<()> {
+        let sql = if keep {
+            "RELEASE step"
+        } else {
+            "ROLLBACK TO step; RELEASE step"
+        };
+        self.conn
+            .execute_batch(sql)
+            .map_err(db("ending a step of a write"))
+    }
 }
