@@ -610,6 +610,9 @@ fn tool_02_a_call_s_changes_commit_in_order_in_one_transaction() {
         seeded[1],
         "a rename keeps the id"
     );
+    // VER-07: versions appended in one transaction still chain.
+    let chain = db.engine.verify_chain(&store.id).unwrap();
+    assert!(chain.ok, "{chain:?}");
 }
 
 /// TOOL-02, MEM-04: a creation that another session's commit made
