@@ -406,9 +406,10 @@ impl Demo {
             "7. Two agents edit one memory at the same moment",
             format!(
                 "Planner and coder edited different lines of /projects/billing.md in parallel; \
-                 both calls succeeded ({} replacement each). Each edit carries the hash of the \
-                 content it read; if the other landed first, the edit is re-applied to the new \
-                 content instead of overwriting it. Both survive:\n{}",
+                 both calls succeeded ({} replacement each). Each edit is written with the hash of \
+                 the content it read as a precondition; when the other edit committed first, \
+                 non-overlapping changes are merged, and an overlapping one is never written over \
+                 it: memstore runs the edit again on the new content. Both survive:\n{}",
                 a.changes.len().min(b.changes.len()),
                 now.content
                     .lines()
