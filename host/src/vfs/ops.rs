@@ -8,6 +8,7 @@
 //! (FS-07).
 //! The staging helpers serve the `store` interface too (`store_api`).
 
+use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
@@ -380,22 +381,22 @@ impl Vfs {
         // The moved contents are held until commit: count them against the
         // call's budget before anything moves.
         self.budget(found.iter().map(|(_, base)| base.content.len()).sum())?;
-        let mut moved = false;
-        for (path, base) in found {
+        // Every file under `from` as this call sees it: the stored ones found
+        // above and the ones only this call created.
+        let mut moving: BTreeMap<String, Base> = self
+            .overlay_under(mount, &prefix)
+            .filter_map(|(path, staged)| match staged {
+                Staged::File(base) => Some((path.clone(), base.clone())),
+                Staged::Deleted => None,
+            })
+            .collect();
+        moving.extend(found);
+        let moved = !moving.is_empty();
+        for (path, base) in moving {
             let new = format!("{to}{}", &path[from.len()..]);
             self.ledger.moved(mount, &path, &new);
             self.overlay.insert((mount, path), Staged::Deleted);
             self.overlay.insert((mount, new), renamed(base));
-            moved = true;
-        }
-        for (path, staged) in self.staged_under(mount, &prefix) {
-            if let Staged::File(base) = staged {
-                let new = format!("{to}{}", &path[from.len()..]);
-                self.ledger.moved(mount, &path, &new);
-                self.overlay.insert((mount, path), Staged::Deleted);
-                self.overlay.insert((mount, new), renamed(base));
-                moved = true;
-            }
         }
         let dirs: Vec<_> = self
             .dirs

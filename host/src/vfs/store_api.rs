@@ -231,16 +231,16 @@ impl Vfs {
                 found.insert(dir, None);
             }
         }
-        for (path, staged) in self.staged_under(mount, &store_prefix) {
+        for (path, staged) in self.overlay_under(mount, &store_prefix) {
             let Staged::File(base) = staged else {
                 continue;
             };
             match (depth > 0)
-                .then(|| path::rollup(&path, &store_prefix, depth))
+                .then(|| path::rollup(path, &store_prefix, depth))
                 .flatten()
             {
                 Some(dir) => found.insert(dir.to_owned(), None),
-                None => found.insert(path, Some(base.content.len() as u64)),
+                None => found.insert(path.clone(), Some(base.content.len() as u64)),
             };
         }
         let root = self.shown(mount, "/");

@@ -121,17 +121,16 @@ impl Vfs {
     /// staged one, or a stored one this call has not deleted.
     pub(super) fn memory_under(&self, mount: usize, dir: &str) -> FsResult<Option<String>> {
         let prefix = dir_prefix(dir);
-        let staged = self.staged_under(mount, &prefix);
-        if let Some((path, _)) = staged.iter().find(|(_, s)| matches!(s, Staged::File(_))) {
-            return Ok(Some(path.clone()));
+        let mut deleted = 0;
+        for (path, staged) in self.overlay_under(mount, &prefix) {
+            match staged {
+                Staged::File(_) => return Ok(Some(path.clone())),
+                Staged::Deleted => deleted += 1,
+            }
         }
         // Only this call's deletions can hide a stored memory, so reading one
         // more row than there are deletions under the prefix is enough; a
         // full page per `stat` made listings grow with store size (PERF-03).
-        let deleted = staged
-            .iter()
-            .filter(|(_, s)| matches!(s, Staged::Deleted))
-            .count();
         let mut found = None;
         self.walk_store_paged(
             mount,
@@ -172,34 +171,33 @@ impl Vfs {
         };
         let name = path.strip_prefix(&listed.prefix)?;
         let is_dir = *listed.is_dir.get(name).filter(|_| listed.mount == *mount)?;
-        let touched = |p: &String| p == path || p.starts_with(&dir_prefix(path));
-        let staged = self
-            .overlay
-            .range((Bound::Included((*mount, path.clone())), Bound::Unbounded))
-            .take_while(|((m, p), _)| *m == *mount && p.starts_with(path.as_str()))
-            .any(|((_, p), _)| touched(p));
+        let staged = self.overlay.contains_key(&(*mount, path.clone()))
+            || self
+                .overlay_under(*mount, &dir_prefix(path))
+                .next()
+                .is_some();
         (!staged).then_some(if is_dir { Kind::Dir } else { Kind::File })
     }
 
     /// Whether this call deleted anything below the directory `dir`.
     fn deletes_under(&self, mount: usize, dir: &str) -> bool {
-        let prefix = dir_prefix(dir);
-        self.overlay
-            .range((Bound::Included((mount, prefix.clone())), Bound::Unbounded))
-            .take_while(|((m, p), _)| *m == mount && p.starts_with(&prefix))
+        self.overlay_under(mount, &dir_prefix(dir))
             .any(|(_, s)| matches!(s, Staged::Deleted))
     }
 
-    /// Staged entries whose path starts with `prefix`.
-    pub(super) fn staged_under(&self, mount: usize, prefix: &str) -> Vec<(String, Staged)> {
+    /// What this call staged at paths starting with `prefix`, in path order.
+    pub(super) fn overlay_under<'a>(
+        &'a self,
+        mount: usize,
+        prefix: &'a str,
+    ) -> impl Iterator<Item = (&'a String, &'a Staged)> {
         self.overlay
             .range((
                 Bound::Included((mount, prefix.to_owned())),
                 Bound::Unbounded,
             ))
-            .take_while(|((m, p), _)| *m == mount && p.starts_with(prefix))
-            .map(|((_, p), s)| (p.clone(), s.clone()))
-            .collect()
+            .take_while(move |((m, p), _)| *m == mount && p.starts_with(prefix))
+            .map(|((_, p), s)| (p, s))
     }
 
     /// Calls `f` on the store's items under `prefix` in path order (rolled up
@@ -283,7 +281,7 @@ impl Vfs {
                 out.insert(dir, true);
             }
         }
-        for (p, staged) in self.staged_under(mount, &prefix) {
+        for (p, staged) in self.overlay_under(mount, &prefix) {
             let rest = &p[prefix.len()..];
             match (rest.split_once('/'), staged) {
                 (Some((dir, _)), Staged::File(_)) => {
