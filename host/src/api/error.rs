@@ -66,7 +66,10 @@ impl ApiError {
                 (StatusCode::BAD_REQUEST, "invalid_request_error")
             }
             Self::Sandbox(
-                SandboxError::Component(_) | SandboxError::Wasmtime(_) | SandboxError::Cache { .. },
+                SandboxError::Component(_)
+                | SandboxError::Wasmtime(_)
+                | SandboxError::Cache { .. }
+                | SandboxError::Thread { .. },
             ) => (StatusCode::INTERNAL_SERVER_ERROR, "api_error"),
             Self::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request_error"),
             Self::Authentication(_) => (StatusCode::UNAUTHORIZED, "authentication_error"),

@@ -81,9 +81,9 @@ impl WasmEngine {
                     }
                 }
             })
-            .map_err(|e| SandboxError::Cache {
-                path: "epoch thread".into(),
-                source: e,
+            .map_err(|source| SandboxError::Thread {
+                name: "epoch",
+                source,
             })?;
         Ok(Self {
             engine,

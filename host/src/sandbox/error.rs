@@ -40,6 +40,15 @@ pub enum SandboxError {
         #[source]
         source: std::io::Error,
     },
+    /// A thread the sandbox needs could not be started.
+    #[error("cannot start the {name} thread: {source}; the host is out of threads or memory")]
+    Thread {
+        /// Which thread.
+        name: &'static str,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl SandboxError {

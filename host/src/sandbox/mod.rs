@@ -126,9 +126,9 @@ impl Sandbox {
     /// wasmtime cannot be configured on this host.
     pub fn new(store: Engine, config: SandboxConfig) -> Result<Self, SandboxError> {
         let wasm = WasmEngine::new(&config.limits, config.cache_dir)?;
-        let log = CallLog::start(store.clone()).map_err(|e| SandboxError::Cache {
-            path: "session log thread".into(),
-            source: e,
+        let log = CallLog::start(store.clone()).map_err(|source| SandboxError::Thread {
+            name: "session log",
+            source,
         })?;
         Ok(Self {
             store,
