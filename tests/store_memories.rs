@@ -6,8 +6,8 @@ mod common;
 
 use common::{TestDb, api, paths, seed_tree, user, versions};
 use memstore::store::{
-    EngineConfig, ErrorKind, MemoryListItem, MemoryQuery, MemoryUpdate, Precondition, StoreError,
-    View, content_sha256,
+    Applied, BatchOp, Decision, EngineConfig, ErrorKind, MemoryListItem, MemoryQuery, MemoryUpdate,
+    Precondition, StoreError, View, content_sha256,
 };
 
 #[test]
@@ -427,28 +427,43 @@ fn mem_05_malformed_precondition_hash_is_invalid_not_a_conflict() {
     );
 }
 
+/// Writes `content` at `/a` under the version id `reserved`, as a sandbox
+/// call commits a `store.write` (one op of a batch).
+fn put_reserved(
+    db: &TestDb,
+    store_id: &str,
+    content: &str,
+    reserved: &str,
+) -> memstore::store::Result<memstore::store::WriteOutcome> {
+    let content = content.to_owned();
+    let op = BatchOp::Put {
+        store_id: store_id.into(),
+        path: "/a".into(),
+        version_id: Some(reserved.into()),
+        decide: Box::new(move |_| Decision::Write {
+            content,
+            note: None,
+        }),
+    };
+    let mut results = db.engine.apply_batch(vec![op], &user())?;
+    match results.pop().expect("one result per op")? {
+        Applied::Put { outcome, .. } => Ok(outcome),
+        other => panic!("a put answers with Applied::Put, not {other:?}"),
+    }
+}
+
 #[test]
 fn tool_02_ver_01_a_reserved_version_id_is_the_id_in_history() {
     let db = TestDb::new();
     let s = db.store("s");
     let reserved = memstore::store::ids::new_id(memstore::store::ids::VERSION_PREFIX);
-    let out = db
-        .engine
-        .put_memory_with_version_id(&s.id, "/a", "x", Precondition::None, &user(), &reserved)
-        .unwrap();
+    let out = put_reserved(&db, &s.id, "x", &reserved).unwrap();
     assert_eq!(out.memory.memory_version_id, reserved);
     assert_eq!(out.change.unwrap().version_id, reserved);
     let history = versions(&db, &s.id);
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].id, reserved);
-    let taken = db.engine.put_memory_with_version_id(
-        &s.id,
-        "/a",
-        "y",
-        Precondition::None,
-        &user(),
-        &reserved,
-    );
+    let taken = put_reserved(&db, &s.id, "y", &reserved);
     assert_eq!(
         taken.unwrap_err().kind(),
         ErrorKind::Internal,
@@ -467,10 +482,7 @@ fn tool_02_a_reserved_version_id_must_look_like_one() {
         "mem_aaaaaaaaaaaaaaaaaaaaaaaa",
         "memver_aaaaaaaaaaaaaaaaaaaaaaa!",
     ] {
-        let err = db
-            .engine
-            .put_memory_with_version_id(&s.id, "/a", "x", Precondition::None, &user(), bad)
-            .unwrap_err();
+        let err = put_reserved(&db, &s.id, "x", bad).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Invalid, "{bad:?}");
     }
     assert!(db.engine.memory_at(&s.id, "/a").unwrap().is_none());

@@ -44,8 +44,10 @@ pub enum BatchOp {
         store_id: String,
         /// The memory's path.
         path: String,
-        /// An id reserved for the new version, as in
-        /// [`Engine::put_memory_with_version_id`].
+        /// An id the caller reserved with `ids::new_id(VERSION_PREFIX)` for
+        /// the new version: a sandbox call hands it to the guest when it
+        /// stages a `store.write`, so the id the guest got is the one in
+        /// history (TOOL-02). Unused when the write changes nothing (MEM-06).
         version_id: Option<String>,
         /// Chooses the content from the head.
         decide: Decide,

@@ -47,7 +47,7 @@ impl Engine {
     }
 
     /// Creates or replaces the memory at `path`, atomically, if `precondition`
-    /// holds. This is the write of a file in the sandbox.
+    /// holds.
     ///
     /// # Errors
     /// As [`Engine::create_memory`], plus [`StoreError::PreconditionFailed`].
@@ -59,48 +59,10 @@ impl Engine {
         precondition: Precondition,
         actor: &Actor,
     ) -> Result<WriteOutcome> {
-        self.put(store_id, path, content, precondition, actor, None)
-    }
-
-    /// [`Engine::put_memory`] whose new version gets `version_id`, an id the
-    /// caller reserved with [`ids::new_id`]: a sandbox call hands the id of a
-    /// `store.write` to the guest when it stages the write and commits it when
-    /// the call ends (TOOL-02), so the id the guest got is the one in history.
-    /// A write that changes nothing appends no version and leaves the id
-    /// unused (MEM-06).
-    ///
-    /// # Errors
-    /// As [`Engine::put_memory`], plus [`StoreError::Invalid`] when
-    /// `version_id` is not a `memver_` id; a database error when it is taken.
-    pub fn put_memory_with_version_id(
-        &self,
-        store_id: &str,
-        path: &str,
-        content: &str,
-        precondition: Precondition,
-        actor: &Actor,
-        version_id: &str,
-    ) -> Result<WriteOutcome> {
-        let reserved = Some(reserved_version_id(version_id)?);
-        self.put(store_id, path, content, precondition, actor, reserved)
-    }
-
-    fn put(
-        &self,
-        store_id: &str,
-        path: &str,
-        content: &str,
-        precondition: Precondition,
-        actor: &Actor,
-        version_id: Option<String>,
-    ) -> Result<WriteOutcome> {
         validate_path(path)?;
         validate_content(content)?;
         validate_precondition(&precondition)?;
-        let op = Write {
-            version_id,
-            ..Write::new(self, store_id, actor)
-        };
+        let op = Write::new(self, store_id, actor);
         let (path, content) = (path.to_owned(), content.to_owned());
         self.write(move |tx| {
             let (mut store, current) = op.head(tx, &path)?;
