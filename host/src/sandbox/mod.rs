@@ -218,12 +218,13 @@ impl Sandbox {
         let context = self.live_context(session_id)?;
         let tools = self.tools()?;
         let argv = ["memstore-tools", tool, input].map(str::to_owned);
-        let mut exec = self.execute(context.clone(), &tools, &argv)?;
+        let mut exec = self.execute(context, &tools, &argv)?;
         // TOOL-05: an edit whose conditional write lost a race at commit to
-        // an overlapping change committed nothing; run it once more, so it
-        // re-applies to the new content (or reports why it cannot).
+        // an overlapping change committed nothing; run it once more, from
+        // the session as it is now, so it re-applies to the new content (or
+        // reports why it cannot).
         if exec.outcome.raced && exec.outcome.changes.is_empty() {
-            exec = self.execute(context, &tools, &argv)?;
+            exec = self.execute(self.live_context(session_id)?, &tools, &argv)?;
         }
         let result = tool_result(&exec);
         self.log(session_id, tool, result.is_error, result.changes.clone())?;
