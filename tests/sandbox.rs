@@ -830,8 +830,7 @@ fn tool_01_unknown_tool_is_refused() {
     let fx = Fx::new();
     let rw = fx.db.store("Work");
     let s = fx.session(&[(&rw, RW)]);
-    // `bash` (TOOL-06) is not built yet: it must not be advertised or run.
-    for tool in ["rm -rf", "bash"] {
+    for tool in ["rm -rf", "sh", "python3"] {
         assert!(
             matches!(
                 fx.sandbox.tool_call(&s.id, tool, "{}"),
@@ -931,4 +930,45 @@ fn tool_03_built_in_tools_write_edit_read_and_report_changes() {
             .iter()
             .all(|v| v.created_by == session_actor(&s.id))
     );
+}
+
+#[test]
+fn fs_10_created_files_exist_before_close_flags_are_as_opened_and_file_slash_is_not_a_directory() {
+    let fx = Fx::new();
+    let notes = fx.db.store("Notes");
+    fx.put(&notes, "/seed.md", "seed");
+    let s = fx.session(&[(&notes, RW)]);
+    let exec = fx.run(&s, FIDELITY_PROBE, &["/mnt/memory/notes"]);
+    assert!(exec.failure.is_none(), "{:?}", exec.failure);
+    let r = probes(&exec);
+    let expect = [
+        ("created_stat", "ok"),
+        ("created_open_again", "ok"),
+        ("created_open_exclusive", "EEXIST"),
+        ("created_set_times", "ok"),
+        ("created_listed", "true"),
+        ("created_content", "hello"),
+        ("flags_read", "r"),
+        ("flags_write", "w"),
+        ("flags_read_write", "rw"),
+        ("slash_open", "ENOTDIR"),
+        ("slash_stat", "ENOTDIR"),
+        ("slash_unlink", "ENOTDIR"),
+        ("slash_rename", "ENOTDIR"),
+        ("slash_create", "EISDIR"),
+        ("dir_slash_stat", "ok"),
+        ("seed_still_there", "true"),
+    ];
+    for (name, want) in expect {
+        assert_eq!(r.get(name).map(String::as_str), Some(want), "{name}: {r:?}");
+    }
+    // The created file is one memory with its final content, made once.
+    assert_eq!(fx.content(&notes, "/new.md").as_deref(), Some("hello"));
+    let created: Vec<_> = fx
+        .versions(&notes, None)
+        .into_iter()
+        .filter(|v| v.path.as_deref() == Some("/new.md"))
+        .collect();
+    assert_eq!(created.len(), 1, "{created:?}");
+    assert_eq!(created[0].operation, Operation::Created);
 }

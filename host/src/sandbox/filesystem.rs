@@ -23,8 +23,42 @@ pub type WasiFsError = wasmtime_wasi::TrappableError<ErrorCode>;
 
 type FsResult<T> = Result<T, WasiFsError>;
 
-/// A `descriptor` resource.
-pub struct Descriptor(pub Node);
+/// A `descriptor` resource: what it points at, and the flags it was opened
+/// with, which `get-flags` reports (FS-10).
+pub struct Descriptor {
+    /// The file or directory.
+    pub node: Node,
+    /// `read`/`write` as the descriptor may be used, the sync flags as
+    /// asked for, and `mutate-directory` on a writable directory.
+    pub flags: DescriptorFlags,
+}
+
+/// The flags of a descriptor as opened (FS-10). A descriptor opened with
+/// neither `read` nor `write` reads (POSIX `O_RDONLY` is 0); a write-only
+/// one does not claim `read`. The sync flags are honoured as every write
+/// is: the call's commit is durable before its result is returned.
+pub fn opened_flags(node: &Node, asked: DescriptorFlags, writable_mount: bool) -> DescriptorFlags {
+    let sync = DescriptorFlags::FILE_INTEGRITY_SYNC
+        | DescriptorFlags::DATA_INTEGRITY_SYNC
+        | DescriptorFlags::REQUESTED_WRITE_SYNC;
+    let mut flags = asked & sync;
+    if asked.contains(DescriptorFlags::READ) || !asked.contains(DescriptorFlags::WRITE) {
+        flags |= DescriptorFlags::READ;
+    }
+    match node {
+        Node::File(_) => {
+            if asked.contains(DescriptorFlags::WRITE) {
+                flags |= DescriptorFlags::WRITE;
+            }
+        }
+        _ => {
+            if writable_mount && asked.contains(DescriptorFlags::MUTATE_DIRECTORY) {
+                flags |= DescriptorFlags::MUTATE_DIRECTORY;
+            }
+        }
+    }
+    flags
+}
 
 /// A `directory-entry-stream` resource: a directory's listing taken at
 /// `read-directory` time.
@@ -109,7 +143,7 @@ fn hash((lower, upper): (u64, u64)) -> MetadataHashValue {
 
 impl FsView<'_> {
     fn node(&self, d: &Resource<Descriptor>) -> FsResult<Node> {
-        Ok(self.table.get(d).map_err(WasiFsError::trap)?.0.clone())
+        Ok(self.table.get(d).map_err(WasiFsError::trap)?.node.clone())
     }
 
     fn file(&self, d: &Resource<Descriptor>) -> FsResult<crate::vfs::FileRef> {
@@ -119,8 +153,12 @@ impl FsView<'_> {
         }
     }
 
-    fn push(&mut self, node: Node) -> FsResult<Resource<Descriptor>> {
-        self.table.push(Descriptor(node)).map_err(WasiFsError::trap)
+    fn push(&mut self, node: Node, asked: DescriptorFlags) -> FsResult<Resource<Descriptor>> {
+        let writable = self.vfs.node_writable(&node);
+        let flags = opened_flags(&node, asked, writable);
+        self.table
+            .push(Descriptor { node, flags })
+            .map_err(WasiFsError::trap)
     }
 }
 
@@ -178,12 +216,7 @@ impl types::HostDescriptor for FsView<'_> {
     }
 
     fn get_flags(&mut self, d: Resource<Descriptor>) -> FsResult<DescriptorFlags> {
-        Ok(match self.node(&d)? {
-            Node::File(f) if f.lock().expect("file lock").writable => {
-                DescriptorFlags::READ | DescriptorFlags::WRITE
-            }
-            _ => DescriptorFlags::READ,
-        })
+        Ok(self.table.get(&d).map_err(WasiFsError::trap)?.flags)
     }
 
     fn get_type(&mut self, d: Resource<Descriptor>) -> FsResult<DescriptorType> {
@@ -318,7 +351,7 @@ impl types::HostDescriptor for FsView<'_> {
             .vfs
             .open_at(&node, &path, open_mode(o, flags))
             .map_err(fs_err)?;
-        self.push(opened)
+        self.push(opened, flags)
     }
 
     fn readlink_at(&mut self, d: Resource<Descriptor>, path: String) -> FsResult<String> {
@@ -363,7 +396,10 @@ impl types::HostDescriptor for FsView<'_> {
         a: Resource<Descriptor>,
         b: Resource<Descriptor>,
     ) -> wasmtime::Result<bool> {
-        let (a, b) = (self.table.get(&a)?.0.clone(), self.table.get(&b)?.0.clone());
+        let (a, b) = (
+            self.table.get(&a)?.node.clone(),
+            self.table.get(&b)?.node.clone(),
+        );
         Ok(self.vfs.metadata_hash(&a) == self.vfs.metadata_hash(&b))
     }
 
@@ -386,7 +422,7 @@ impl types::HostDescriptor for FsView<'_> {
     }
 
     fn drop(&mut self, d: Resource<Descriptor>) -> wasmtime::Result<()> {
-        if let Node::File(f) = self.table.delete(d)?.0 {
+        if let Node::File(f) = self.table.delete(d)?.node {
             self.vfs.close(&f);
         }
         Ok(())
@@ -419,5 +455,61 @@ impl types::HostDirectoryEntryStream for FsView<'_> {
     fn drop(&mut self, s: Resource<DirEntries>) -> wasmtime::Result<()> {
         self.table.delete(s)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SYNC: DescriptorFlags = DescriptorFlags::FILE_INTEGRITY_SYNC;
+
+    fn dir() -> Node {
+        Node::Dir {
+            mount: 0,
+            path: "/".into(),
+        }
+    }
+
+    #[test]
+    fn fs_10_get_flags_reports_the_descriptor_as_opened() {
+        let (r, w) = (DescriptorFlags::READ, DescriptorFlags::WRITE);
+        let file = |asked| {
+            let f = crate::vfs::OpenFile {
+                mount: 0,
+                path: "/f".into(),
+                shown: "/mnt/memory/a/f".into(),
+                readable: true,
+                writable: true,
+                base: None,
+                data: Vec::new(),
+                dirty: false,
+                failed: false,
+                closed: false,
+                created: crate::store::now(),
+                updated: crate::store::now(),
+                shared: std::sync::Arc::default(),
+            };
+            opened_flags(
+                &Node::File(std::sync::Arc::new(std::sync::Mutex::new(f))),
+                asked,
+                true,
+            )
+        };
+        assert_eq!(file(w), w, "a write-only descriptor does not claim read");
+        assert_eq!(file(r | w), r | w);
+        assert_eq!(file(DescriptorFlags::empty()), r);
+        assert_eq!(file(w | SYNC), w | SYNC, "sync flags are kept as asked");
+        assert_eq!(
+            file(w | DescriptorFlags::DATA_INTEGRITY_SYNC),
+            w | DescriptorFlags::DATA_INTEGRITY_SYNC
+        );
+        let mutate = DescriptorFlags::MUTATE_DIRECTORY;
+        assert_eq!(opened_flags(&dir(), r | mutate, true), r | mutate);
+        assert_eq!(
+            opened_flags(&dir(), r | mutate, false),
+            r,
+            "a read-only mount's directory cannot be mutated"
+        );
     }
 }

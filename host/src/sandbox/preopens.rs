@@ -4,13 +4,16 @@
 use wasmtime::component::Resource;
 
 use super::bindings::preopens;
-use super::filesystem::{Descriptor, FsView};
+use super::bindings::types::DescriptorFlags;
+use super::filesystem::{Descriptor, FsView, opened_flags};
 
 impl preopens::Host for FsView<'_> {
     fn get_directories(&mut self) -> wasmtime::Result<Vec<(Resource<Descriptor>, String)>> {
         let mut out = Vec::new();
         for (node, path) in self.vfs.preopens() {
-            out.push((self.table.push(Descriptor(node))?, path));
+            let asked = DescriptorFlags::READ | DescriptorFlags::MUTATE_DIRECTORY;
+            let flags = opened_flags(&node, asked, self.vfs.node_writable(&node));
+            out.push((self.table.push(Descriptor { node, flags })?, path));
         }
         Ok(out)
     }

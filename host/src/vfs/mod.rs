@@ -178,6 +178,10 @@ pub struct Vfs {
     ops: Vec<Op>,
     dirs: BTreeSet<(usize, String)>,
     dirs_changed: bool,
+    /// Files created by an open descriptor and not yet staged: they exist
+    /// (empty) in the overlay for every other lookup (FS-10), with no
+    /// operation logged until the descriptor is closed or synced.
+    pending: BTreeSet<(usize, String)>,
     open: Vec<Weak<Mutex<OpenFile>>>,
     shared: Arc<CallShared>,
     /// Staged creations and deletions, for the capacity check (FS-09).
@@ -213,6 +217,7 @@ impl Vfs {
             ops: Vec::new(),
             dirs,
             dirs_changed: false,
+            pending: BTreeSet::new(),
             open: Vec::new(),
             shared: Arc::default(),
             ledger: capacity::Ledger::default(),
@@ -253,6 +258,16 @@ impl Vfs {
             ));
         }
         out
+    }
+
+    /// Whether `node` lies in a mount that accepts writes.
+    pub fn node_writable(&self, node: &Node) -> bool {
+        let mount = match node {
+            Node::Root => return false,
+            Node::Dir { mount, .. } => *mount,
+            Node::File(f) => f.lock().expect("file lock").mount,
+        };
+        self.mounts.get(mount).is_some_and(|m| m.writable)
     }
 
     /// Fails with `read-only` unless mount `mount` accepts writes (FS-04).

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
-use super::resolve::{dir_prefix, parent, resolve};
+use super::resolve::{dir_prefix, names_directory, parent, resolve};
 use super::tree::Found;
 use super::{
     Base, Errno, FileRef, FsError, FsResult, Kind, Node, Op, OpenFile, OpenMode, Place, Staged,
@@ -41,7 +41,7 @@ impl Vfs {
             return Ok(Node::Root);
         };
         let shown = place.display(&self.mounts);
-        match self.lookup(&place)? {
+        match self.lookup_arg(&place, arg)? {
             Some(Found::Dir) if mode.create && mode.exclusive => Err(FsError::new(
                 Errno::Exist,
                 format!("{shown} already exists"),
@@ -77,12 +77,26 @@ impl Vfs {
                 self.check_parent(mount, &path)?;
                 Err(FsError::not_found(&shown))
             }
+            // `open("new/", O_CREAT)`: only a directory could be there.
+            None if names_directory(arg) => Err(FsError::new(
+                Errno::IsDirectory,
+                format!("{shown} cannot be created as a file: the path ends in '/'"),
+            )),
             None => {
                 self.check_parent(mount, &path)?;
                 // The guest holds the file now and it becomes a memory at
                 // commit, so it takes its slot now (FS-09).
                 self.ensure_room(mount, &path)?;
                 self.ledger.created(mount, &path);
+                // It exists from now on for `stat`, another `open`,
+                // `set-times` and listings (FS-10), empty until this
+                // descriptor's content is staged on close.
+                self.overlay.insert(
+                    (mount, path.clone()),
+                    Staged::File(Base::staged(String::new(), None)),
+                );
+                self.pending.insert((mount, path.clone()));
+                self.listed = None;
                 Ok(Node::File(self.file(
                     mount,
                     path,
@@ -94,6 +108,19 @@ impl Vfs {
                 )))
             }
         }
+    }
+
+    /// [`Vfs::lookup`] of the place `arg` resolved to, where a trailing `/`
+    /// demands a directory: a file there is `not-directory` (FS-10).
+    pub(super) fn lookup_arg(&self, place: &Place, arg: &str) -> FsResult<Option<Found>> {
+        let found = self.lookup(place)?;
+        if names_directory(arg) && matches!(found, Some(Found::File(_))) {
+            return Err(FsError::new(
+                Errno::NotDirectory,
+                format!("{} is not a directory", place.display(&self.mounts)),
+            ));
+        }
+        Ok(found)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -195,7 +222,15 @@ impl Vfs {
     /// # Errors
     /// `no-entry` and resolution errors.
     pub fn stat_at(&self, base: &Node, arg: &str) -> FsResult<Stat> {
-        self.stat_place(&resolve(&self.mounts, &base.place()?, arg)?)
+        let place = resolve(&self.mounts, &base.place()?, arg)?;
+        let stat = self.stat_place(&place)?;
+        if stat.kind == Kind::File && names_directory(arg) {
+            return Err(FsError::new(
+                Errno::NotDirectory,
+                format!("{} is not a directory", place.display(&self.mounts)),
+            ));
+        }
+        Ok(stat)
     }
 
     /// `read-directory`: (name, is directory) in name order.
@@ -282,7 +317,7 @@ impl Vfs {
         let Place::In { path, .. } = place.clone() else {
             unreachable!("writable places are in a mount")
         };
-        match self.lookup(&place)? {
+        match self.lookup_arg(&place, arg)? {
             None => Err(FsError::not_found(&shown)),
             Some(Found::Dir) => Err(FsError::new(
                 Errno::IsDirectory,
@@ -301,9 +336,15 @@ impl Vfs {
     /// # Errors
     /// `read-only`, `cross-device` between mounts, `no-entry`, `exist`,
     /// `is-directory`, `not-directory`, `not-empty`, `invalid`.
-    pub fn rename_at(&mut self, base: &Node, from: &str, to_base: &Node, to: &str) -> FsResult<()> {
-        let src = self.resolve_mut(base, from)?;
-        let dst = self.resolve_mut(to_base, to)?;
+    pub fn rename_at(
+        &mut self,
+        base: &Node,
+        from_arg: &str,
+        to_base: &Node,
+        to_arg: &str,
+    ) -> FsResult<()> {
+        let src = self.resolve_mut(base, from_arg)?;
+        let dst = self.resolve_mut(to_base, to_arg)?;
         let mount = self.writable(&src)?;
         if self.writable(&dst)? != mount {
             return Err(FsError::new(
@@ -323,11 +364,18 @@ impl Vfs {
         if from == to {
             return Ok(());
         }
-        match (self.lookup(&src)?, self.lookup(&dst)?) {
+        match (
+            self.lookup_arg(&src, from_arg)?,
+            self.lookup_arg(&dst, to_arg)?,
+        ) {
             (None, _) => Err(FsError::not_found(&src.display(&self.mounts))),
             (Some(Found::File(_)), Some(Found::Dir)) => Err(FsError::new(
                 Errno::IsDirectory,
                 format!("{} is a directory", dst.display(&self.mounts)),
+            )),
+            (Some(Found::File(_)), None) if names_directory(to_arg) => Err(FsError::new(
+                Errno::NotDirectory,
+                format!("{} is not a directory", dst.display(&self.mounts)),
             )),
             (Some(Found::File(info)), existing) => {
                 if existing.is_none() {
@@ -456,7 +504,14 @@ impl Vfs {
                 }
             }
             (node, None) => node.place()?,
-            (node, Some(arg)) => self.resolve_mut(node, arg)?,
+            (node, Some(arg)) => {
+                let place = self.resolve_mut(node, arg)?;
+                self.writable(&place)?;
+                return self
+                    .lookup_arg(&place, arg)?
+                    .map(drop)
+                    .ok_or_else(|| FsError::not_found(&place.display(&self.mounts)));
+            }
         };
         self.writable(&place)?;
         self.stat_place(&place).map(|_| ())
@@ -506,6 +561,18 @@ impl Vfs {
         };
         let (mount, path, base) = (f.mount, f.path.clone(), f.base.clone());
         drop(f);
+        // A descriptor that created the file and wrote nothing, closed after
+        // another descriptor of this call staged content there: its empty
+        // file is not news.
+        let key = (mount, path);
+        if base.is_none()
+            && content.is_empty()
+            && !self.pending.contains(&key)
+            && matches!(self.overlay.get(&key), Some(Staged::File(_)))
+        {
+            return;
+        }
+        let (mount, path) = key;
         self.stage_write(mount, path, content, base, None, false);
     }
 
@@ -528,6 +595,7 @@ impl Vfs {
             // it again: the path is created anew.
             self.ledger.created(mount, &path);
         }
+        self.pending.remove(&(mount, path.clone()));
         let staged = Base::staged(content.clone(), version_id.clone());
         self.overlay
             .insert((mount, path.clone()), Staged::File(staged));
@@ -560,6 +628,10 @@ impl Vfs {
     pub(super) fn stage_delete(&mut self, mount: usize, path: String, expected: Option<String>) {
         self.ledger.deleted(mount, &path);
         self.overlay.insert((mount, path.clone()), Staged::Deleted);
+        // A file only created by an open descriptor has nothing to delete.
+        if self.pending.remove(&(mount, path.clone())) {
+            return;
+        }
         self.ops.push(Op::Delete {
             mount,
             path,
@@ -586,8 +658,28 @@ impl Vfs {
         self.ledger.moved(mount, &from, &to);
         self.overlay.insert((mount, from.clone()), Staged::Deleted);
         self.overlay.insert((mount, to.clone()), renamed(moved));
+        self.follow_rename(mount, &from, &to);
+        // A file only created by an open descriptor moves in the overlay;
+        // its descriptor stages it at the new path.
+        if self.pending.remove(&(mount, from.clone())) {
+            self.pending.insert((mount, to));
+            return Ok(());
+        }
         self.ops.push(Op::Rename { mount, from, to });
         Ok(())
+    }
+
+    /// Descriptors open on the file at `from` write to `to` from now on, as
+    /// an open file follows its inode through a rename.
+    fn follow_rename(&mut self, mount: usize, from: &str, to: &str) {
+        let shown = self.shown(mount, to);
+        for file in self.open.iter().filter_map(std::sync::Weak::upgrade) {
+            let mut f = file.lock().expect("file lock");
+            if f.mount == mount && f.path == from && !f.closed {
+                f.path = to.to_owned();
+                f.shown.clone_from(&shown);
+            }
+        }
     }
 
     /// `metadata-hash`: stable per path of a mount, so it survives writes

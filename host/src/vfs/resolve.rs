@@ -117,6 +117,14 @@ pub fn resolve(mounts: &MountTable, base: &Place, arg: &str) -> FsResult<Place> 
     })
 }
 
+/// Whether `arg` can only name a directory: it ends in `/` (or `/.`), so
+/// POSIX resolves it as a directory and a file there is `not-directory`
+/// (FS-10). `resolve` drops the empty segment; callers that find a file
+/// check this.
+pub fn names_directory(arg: &str) -> bool {
+    arg.ends_with('/') || arg.ends_with("/.")
+}
+
 /// The parent directory of a store path (`/a/b` → `/a`, `/a` → `/`).
 pub fn parent(path: &str) -> &str {
     match path.rfind('/') {
@@ -206,6 +214,14 @@ mod tests {
                 .code,
             Errno::NameTooLong
         );
+    }
+
+    #[test]
+    fn fs_10_a_trailing_slash_names_a_directory() {
+        assert!(names_directory("a/b/"));
+        assert!(names_directory("a/b/."));
+        assert!(!names_directory("a/b"));
+        assert!(!names_directory("a/.b"));
     }
 
     #[test]
