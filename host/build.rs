@@ -1,11 +1,15 @@
 //! Builds the wasm32-wasip2 guests the host embeds or tests with: the
-//! built-in tools (`guest/`, bin `memstore-tools`) and the scenario guests
-//! of the integration tests (`tests/guests/`, one bin per scenario, listed in
-//! a generated table so each has a constant).
+//! built-in tools (`guest/`, bin `memstore-tools`), the bash tool
+//! (`guest/bash`, bin `memstore-bash`) and the scenario guests of the
+//! integration tests (`tests/guests/`, one bin per scenario, listed in a
+//! generated table so each has a constant).
 //!
-//! The inner cargo gets its own target dir under OUT_DIR and a clean
-//! environment (no outer RUSTFLAGS or CARGO_TARGET_DIR), or a release build
-//! of the host would hang on the shared target dir.
+//! The inner cargo gets a target dir of its own and a clean environment (no
+//! outer RUSTFLAGS or CARGO_TARGET_DIR), or a release build of the host would
+//! hang on the shared target dir. That dir is `<target>/wasm-guests`, one
+//! for every profile of the host: the guests are always release builds, and
+//! the bash guest alone takes minutes, so a test build and a release build
+//! of the host must not each build it again in their own OUT_DIR.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -15,7 +19,7 @@ fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("manifest dir"));
     let root = manifest.parent().expect("workspace root").to_owned();
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("out dir"));
-    let target = out.join("wasm-target");
+    let target = guest_target_dir(&root, &out);
     // The root manifest holds the guests' release profiles (opt-level,
     // strip): a change there must rebuild them too.
     for dir in ["guest", "wit", "tests/guests", "Cargo.toml"] {
@@ -25,6 +29,10 @@ fn main() {
     build(&root, "memstore-guest", &target);
     let tools = target.join("wasm32-wasip2/release/memstore-tools.wasm");
     println!("cargo:rustc-env=MEMSTORE_TOOLS_WASM={}", tools.display());
+
+    build(&root, "memstore-bash", &target);
+    let bash = target.join("wasm32-wasip2/release/memstore-bash.wasm");
+    println!("cargo:rustc-env=MEMSTORE_BASH_WASM={}", bash.display());
 
     build(&root, "memstore-test-guests", &target);
     let mut table =
@@ -50,6 +58,20 @@ fn main() {
         );
     }
     std::fs::write(out.join("test_guests.rs"), table).expect("writing the guest table");
+}
+
+/// `<target>/wasm-guests`, where `<target>` is the outer build's target
+/// directory: OUT_DIR is `<target>/[<triple>/]<profile>/build/<pkg>-<hash>/out`.
+fn guest_target_dir(root: &Path, out: &Path) -> PathBuf {
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(dir).join("wasm-guests");
+    }
+    out.ancestors()
+        .find(|p| p.file_name().is_some_and(|n| n == "build"))
+        .and_then(Path::parent)
+        .and_then(Path::parent)
+        .map_or_else(|| root.join("target"), Path::to_owned)
+        .join("wasm-guests")
 }
 
 fn build(root: &Path, package: &str, target: &Path) {

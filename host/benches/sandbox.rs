@@ -7,8 +7,11 @@
 //! - PERF-03: session open with 8 stores of 10,000 memories vs 8 stores of
 //!   10 (must stay flat); then the first listing of every mount, and the
 //!   first `ls -R` of one mount, which grows with the data by nature.
+//! - PERF-06: a `bash` tool call (`cat` of a 1 KB memory; pipelines over
+//!   it), warm, in process (p50/p99), vs spawning native `bash -c` with the
+//!   same command on the same files.
 //!
-//! Run: `cargo bench -p memstore --bench sandbox`.
+//! Run: `cargo bench -p memstore --bench sandbox [perf01|perf03|perf06]`.
 
 use std::time::{Duration, Instant};
 
@@ -261,6 +264,70 @@ fn perf_03(dir: &std::path::Path) {
     );
 }
 
+fn perf_06(dir: &std::path::Path) {
+    let (engine, sandbox) = open(dir, "perf06.db");
+    let s = store(&engine, "Notes");
+    let content: String = "a line of notes with an x in it\nand one without\n"
+        .chars()
+        .cycle()
+        .take(1024)
+        .collect();
+    engine
+        .create_memory(&s.id, "/note.md", &content, &user())
+        .expect("seed");
+    let session = session(&sandbox, std::slice::from_ref(&s));
+    // The same file at the same relative path for the native shell.
+    let native = dir.join("native");
+    std::fs::create_dir_all(native.join("notes")).expect("dir");
+    std::fs::write(native.join("notes/note.md"), &content).expect("file");
+    let commands = [
+        "cat notes/note.md",
+        "grep -c x notes/note.md | wc -l",
+        "cat notes/note.md | grep x | wc -l",
+    ];
+    let ratio = |base: Duration, x: Duration| base.as_secs_f64() / x.as_secs_f64();
+    for command in commands {
+        let input = serde_json::json!({ "command": command }).to_string();
+        let expected = std::process::Command::new("bash")
+            .args(["-c", command])
+            .current_dir(&native)
+            .output()
+            .expect("bash");
+        let expected = String::from_utf8_lossy(&expected.stdout)
+            .trim_end()
+            .to_owned();
+        let tool = || {
+            let r = sandbox
+                .tool_call(&session.id, "bash", &input)
+                .expect("tool");
+            assert_eq!((r.content.as_str(), r.is_error), (expected.as_str(), false));
+        };
+        let spawn = || {
+            let out = std::process::Command::new("bash")
+                .args(["-c", command])
+                .current_dir(&native)
+                .output()
+                .expect("bash");
+            assert!(out.status.success());
+        };
+        for _ in 0..20 {
+            tool();
+            spawn();
+        }
+        let (t50, t99) = measure(300, tool);
+        let (b50, b99) = measure(300, spawn);
+        println!(
+            "PERF-06 `bash` tool call `{command}` (warm, in process): p50 {t50:?}  p99 {t99:?}"
+        );
+        println!("        baseline: spawn native `bash -c` with it:  p50 {b50:?}  p99 {b99:?}");
+        println!(
+            "        speed-up vs bash -c: p50 {:.1}x  p99 {:.1}x  (goal >= 5x at p50)",
+            ratio(b50, t50),
+            ratio(b99, t99)
+        );
+    }
+}
+
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let only = std::env::args().skip(1).find(|a| a.starts_with("perf"));
@@ -269,5 +336,8 @@ fn main() {
     }
     if only.as_deref().is_none_or(|o| o == "perf03") {
         perf_03(dir.path());
+    }
+    if only.as_deref().is_none_or(|o| o == "perf06") {
+        perf_06(dir.path());
     }
 }

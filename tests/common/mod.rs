@@ -13,6 +13,14 @@ use memstore::store::{
 };
 use tempfile::TempDir;
 
+/// Where the tests keep compiled components: one directory for every test
+/// binary of the build, so the bash component (tens of seconds to compile
+/// in a debug build) is compiled once per engine configuration, not once
+/// per test binary.
+pub fn component_cache() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("component-cache")
+}
+
 /// An engine on a database file that lives as long as the value.
 pub struct TestDb {
     pub dir: TempDir,

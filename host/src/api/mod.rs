@@ -150,9 +150,10 @@ pub fn router(state: AppState) -> Router {
 ///
 /// The sandbox for session tool calls is created here with the default
 /// limits and component cache ([`SandboxConfig::default_cache_dir`]), and
-/// the tools component is loaded on the blocking pool while the server
-/// already answers: compiling it with a cold cache takes seconds, which
-/// the first tool call would otherwise pay. Use [`serve_with_sandbox`] to
+/// the built-in components are loaded on the blocking pool while the server
+/// already answers ([`Sandbox::warm_up`]): compiling them with a cold cache
+/// takes seconds (the bash tool, tens of seconds), which the first tool call
+/// would otherwise pay. Use [`serve_with_sandbox`] to
 /// choose the sandbox's configuration.
 ///
 /// # Errors
@@ -170,8 +171,8 @@ pub async fn serve(
     let sandbox = Arc::new(Sandbox::new(engine, config).map_err(std::io::Error::other)?);
     let warm = sandbox.clone();
     tokio::task::spawn_blocking(move || {
-        if let Err(e) = warm.load(crate::sandbox::TOOLS_WASM) {
-            tracing::warn!("cannot load the tools component: {e}");
+        if let Err(e) = warm.warm_up() {
+            tracing::warn!("cannot load the built-in tool components: {e}");
         }
     });
     serve_with_sandbox(listener, sandbox, shutdown).await

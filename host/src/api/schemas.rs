@@ -272,6 +272,10 @@ pub struct ToolResultSchema {
     /// Whether the tool failed.
     is_error: bool,
     changes: Vec<ChangeSchema>,
+    /// For the harness, not the agent: something about how the call ran,
+    /// e.g. that it waited for the bash tool to compile on a cold cache.
+    /// Absent when there is nothing to say.
+    notice: Option<String>,
 }
 
 /// One entry of a session's tool-call log (SES-04).
@@ -443,6 +447,7 @@ mod tests {
             content: String::new(),
             is_error: false,
             changes: vec![change.clone()],
+            notice: Some("compiled".into()),
         };
         let prompt = crate::api::sessions::SystemPrompt {
             kind: "system_prompt",

@@ -72,7 +72,8 @@ pub struct CreateSession {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ToolCall {
-    /// A built-in tool: `read`, `write`, `edit`, `glob`, `grep` or `memory`.
+    /// A built-in tool: `read`, `write`, `edit`, `glob`, `grep`, `bash` or
+    /// `memory`.
     pub name: String,
     /// The tool's input object, as in a `tool_use` block.
     #[schema(value_type = Object)]

@@ -8,6 +8,7 @@
 //! spawns a host process, preopens a host directory, or passes the host's
 //! environment or network to a guest.
 
+mod bash;
 mod bindings;
 mod call_log;
 mod engine;
@@ -25,6 +26,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use bash::BASH_WASM;
 pub use error::SandboxError;
 pub use limits::Limits;
 pub use runner::Execution;
@@ -40,8 +42,8 @@ use runner::CallSpec;
 /// `host/build.rs` for `wasm32-wasip2`.
 pub const TOOLS_WASM: &[u8] = include_bytes!(env!("MEMSTORE_TOOLS_WASM"));
 
-/// The built-in tools (TOOL-03, TOOL-04).
-pub const TOOLS: &[&str] = &["read", "write", "edit", "glob", "grep", "memory"];
+/// The built-in tools (TOOL-03, TOOL-04, TOOL-06).
+pub const TOOLS: &[&str] = &["read", "write", "edit", "glob", "grep", "bash", "memory"];
 
 /// Marker appended to output cut at the limit.
 pub const TRUNCATED_MARKER: &str = "\n[output truncated: limit reached]";
@@ -80,6 +82,10 @@ pub struct ToolResult {
     pub is_error: bool,
     /// Versions the call created.
     pub changes: Vec<Change>,
+    /// Something the harness should know about this call that is not for
+    /// the agent: that it waited for a component to compile, say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
 }
 
 /// What the built-in tools print on stdout.
@@ -108,6 +114,8 @@ pub struct Sandbox {
     wasm: WasmEngine,
     limits: Limits,
     tools: std::sync::OnceLock<LoadedComponent>,
+    bash: std::sync::OnceLock<LoadedComponent>,
+    shells: bash::ShellLocks,
     log: CallLog,
 }
 
@@ -135,6 +143,8 @@ impl Sandbox {
             wasm,
             limits: config.limits,
             tools: std::sync::OnceLock::new(),
+            bash: std::sync::OnceLock::new(),
+            shells: bash::ShellLocks::default(),
             log,
         })
     }
@@ -151,6 +161,17 @@ impl Sandbox {
     /// The bytes are not a component this sandbox can link.
     pub fn load(&self, wasm: &[u8]) -> Result<LoadedComponent, SandboxError> {
         self.wasm.load(wasm).map(LoadedComponent)
+    }
+
+    /// Compiles (or loads from the cache) the built-in components, so that
+    /// no tool call waits for it; `serve` runs this in the background as it
+    /// starts. With a cold cache the bash component takes tens of seconds.
+    ///
+    /// # Errors
+    /// A component cannot be loaded.
+    pub fn warm_up(&self) -> Result<(), SandboxError> {
+        self.tools()?;
+        self.bash_component().map(drop)
     }
 
     /// Creates a session (SES-01, SES-02).
@@ -215,16 +236,27 @@ impl Sandbox {
                 format!("unknown tool {tool:?}; the tools are {}", TOOLS.join(", ")),
             ));
         }
+        if tool == "bash" {
+            let result = self.bash(session_id, input)?;
+            self.log(session_id, tool, result.is_error, result.changes.clone())?;
+            return Ok(result);
+        }
         let context = self.live_context(session_id)?;
         let tools = self.tools()?;
         let argv = ["memstore-tools", tool, input].map(str::to_owned);
-        let mut exec = self.execute(context, &tools, &argv)?;
+        let mut exec = self.execute(context, &tools, &argv, &[], &self.limits)?;
         // TOOL-05: an edit whose conditional write lost a race at commit to
         // an overlapping change committed nothing; run it once more, from
         // the session as it is now, so it re-applies to the new content (or
         // reports why it cannot).
         if exec.outcome.raced && exec.outcome.changes.is_empty() {
-            exec = self.execute(self.live_context(session_id)?, &tools, &argv)?;
+            exec = self.execute(
+                self.live_context(session_id)?,
+                &tools,
+                &argv,
+                &[],
+                &self.limits,
+            )?;
         }
         let result = tool_result(&exec);
         self.log(session_id, tool, result.is_error, result.changes.clone())?;
@@ -269,7 +301,7 @@ impl Sandbox {
         let context = self.live_context(session_id)?;
         let mut argv = vec!["tool".to_owned()];
         argv.extend(args.iter().cloned());
-        let exec = self.execute(context, component, &argv)?;
+        let exec = self.execute(context, component, &argv, &[], &self.limits)?;
         let failed = exec.failure.is_some() || exec.exit_code != 0 || exec.outcome.failed;
         self.log(session_id, "run", failed, exec.outcome.changes.clone())?;
         Ok(exec)
@@ -312,6 +344,8 @@ impl Sandbox {
         context: CallContext,
         component: &LoadedComponent,
         argv: &[String],
+        stdin: &[u8],
+        limits: &Limits,
     ) -> Result<Execution, SandboxError> {
         let pre = &component.0;
         let mounts = mount_table(&context);
@@ -334,7 +368,8 @@ impl Sandbox {
                 dirs: context.dirs.into_iter().collect(),
                 argv,
                 env: &env,
-                limits: &self.limits,
+                stdin,
+                limits,
             },
         )?;
         if let Some(dirs) = &exec.outcome.dirs {
@@ -369,6 +404,7 @@ fn tool_result(exec: &Execution) -> ToolResult {
             content: failure.clone(),
             is_error: true,
             changes,
+            notice: None,
         };
     }
     let stdout = String::from_utf8_lossy(&exec.stdout);
@@ -399,5 +435,6 @@ fn tool_result(exec: &Execution) -> ToolResult {
         content,
         is_error,
         changes,
+        notice: None,
     }
 }

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use wasmtime::component::{InstancePre, ResourceTable};
 use wasmtime::{ResourceLimiter, Store, Trap};
 use wasmtime_wasi::p2::bindings::sync::CommandPre;
-use wasmtime_wasi::p2::pipe::ClosedInputStream;
+use wasmtime_wasi::p2::pipe::{ClosedInputStream, MemoryInputPipe};
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxView, WasiView};
 
 use super::error::SandboxError;
@@ -86,6 +86,8 @@ pub struct Execution {
     pub exit_code: i32,
     /// Why the call did not finish cleanly: trap, timeout, limit.
     pub failure: Option<String>,
+    /// Whether that was the wall-time limit.
+    pub timed_out: bool,
 }
 
 /// What to run and where.
@@ -97,6 +99,8 @@ pub(crate) struct CallSpec<'a> {
     pub dirs: BTreeSet<(usize, String)>,
     pub argv: &'a [String],
     pub env: &'a [(String, String)],
+    /// What the guest reads on stdin; empty input is a closed stream.
+    pub stdin: &'a [u8],
     pub limits: &'a Limits,
 }
 
@@ -113,13 +117,17 @@ pub(crate) fn run(
         CappedOutput::new(spec.limits.output_bytes),
         CappedOutput::new(spec.limits.output_bytes),
     );
-    let wasi = WasiCtx::builder()
-        .args(spec.argv)
+    let mut wasi = WasiCtx::builder();
+    wasi.args(spec.argv)
         .envs(spec.env)
-        .stdin(ClosedInputStream)
         .stdout(stdout.clone())
-        .stderr(stderr.clone())
-        .build();
+        .stderr(stderr.clone());
+    if spec.stdin.is_empty() {
+        wasi.stdin(ClosedInputStream);
+    } else {
+        wasi.stdin(MemoryInputPipe::new(spec.stdin.to_vec()));
+    }
+    let wasi = wasi.build();
     let vfs = Vfs::new(spec.store.clone(), spec.mounts, spec.actor, spec.dirs);
     let limiter = MemoryLimiter {
         max: spec.limits.memory_bytes,
@@ -146,6 +154,7 @@ pub(crate) fn run(
     let result = command
         .instantiate(&mut store)
         .and_then(|c| c.wasi_cli_run().call_run(&mut store));
+    let timed_out = matches!(&result, Err(e) if e.downcast_ref::<Trap>() == Some(&Trap::Interrupt));
     let (exit_code, failure) = match result {
         Ok(Ok(())) => (0, None),
         Ok(Err(())) => (1, None),
@@ -163,6 +172,7 @@ pub(crate) fn run(
         stderr_truncated,
         exit_code,
         failure,
+        timed_out,
     })
 }
 

@@ -15,6 +15,9 @@ pub trait SessionReadTx {
 
     /// A session's empty directories: (attachment index, store path).
     fn session_dirs(&mut self, session_id: &str) -> Result<Vec<(usize, String)>>;
+
+    /// The `bash` tool's saved shell state of a session (TOOL-06), if any.
+    fn session_shell(&mut self, session_id: &str) -> Result<Option<String>>;
 }
 
 /// Session changes available inside a write transaction.
@@ -30,4 +33,12 @@ pub trait SessionWriteTx: SessionReadTx {
 
     /// Replaces a session's empty directories.
     fn set_session_dirs(&mut self, session_id: &str, dirs: &[(usize, String)]) -> Result<()>;
+
+    /// Replaces a session's shell state; `None` forgets it.
+    fn set_session_shell(
+        &mut self,
+        session_id: &str,
+        state: Option<&str>,
+        at: Timestamp,
+    ) -> Result<()>;
 }

@@ -250,7 +250,8 @@ impl Engine {
         })
     }
 
-    /// Ends a session; idempotent. Its empty directories are dropped.
+    /// Ends a session; idempotent. Its empty directories and shell state are
+    /// dropped.
     ///
     /// # Errors
     /// A database error; `Ok(None)` when there is no such session.
@@ -264,6 +265,7 @@ impl Engine {
                 let at = now();
                 tx.end_session(&id, at)?;
                 tx.set_session_dirs(&id, &[])?;
+                tx.set_session_shell(&id, None, at)?;
                 session.ended_at = Some(at);
             }
             Ok(Some(session))
@@ -294,6 +296,24 @@ impl Engine {
     /// A database error.
     pub fn session_events(&self, session_id: &str) -> Result<Vec<SessionEvent>> {
         self.read(|tx| tx.session_events(session_id))
+    }
+
+    /// The `bash` tool's saved shell state of a session (TOOL-06): the JSON
+    /// text its last call left, or `None` for a fresh shell.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn shell_state(&self, session_id: &str) -> Result<Option<String>> {
+        self.read(|tx| tx.session_shell(session_id))
+    }
+
+    /// Saves (or, with `None`, forgets) a session's shell state.
+    ///
+    /// # Errors
+    /// A database error.
+    pub fn set_shell_state(&self, session_id: &str, state: Option<String>) -> Result<()> {
+        let id = session_id.to_owned();
+        self.write(move |tx| tx.set_session_shell(&id, state.as_deref(), now()))
     }
 
     /// Replaces the session's empty directories.

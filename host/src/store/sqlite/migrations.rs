@@ -18,6 +18,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_api_keys",
         include_str!("migrations/0003_api_keys.sql"),
     ),
+    (
+        "0004_shell_state",
+        include_str!("migrations/0004_shell_state.sql"),
+    ),
 ];
 
 /// Brings the schema up to date; safe when several processes open the same

@@ -101,6 +101,13 @@ impl SessionReadTx for SqliteTx<'_> {
             })
             .map_err(db("reading session directories"))
     }
+
+    fn session_shell(&mut self, session_id: &str) -> Result<Option<String>> {
+        self.conn
+            .prepare_cached("SELECT state FROM session_shells WHERE session_id = ?1")
+            .and_then(|mut s| s.query_row(params![session_id], |r| r.get(0)).optional())
+            .map_err(db("reading the session's shell state"))
+    }
 }
 
 impl SessionWriteTx for SqliteTx<'_> {
@@ -161,6 +168,31 @@ impl SessionWriteTx for SqliteTx<'_> {
                 .and_then(|mut s| s.execute(params![session_id, mount, path]))
                 .map_err(&err)?;
         }
+        Ok(())
+    }
+
+    fn set_session_shell(
+        &mut self,
+        session_id: &str,
+        state: Option<&str>,
+        at: Timestamp,
+    ) -> Result<()> {
+        let err = db("saving the session's shell state");
+        match state {
+            Some(state) => self
+                .conn
+                .prepare_cached(
+                    "INSERT INTO session_shells (session_id, state, updated_at) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT (session_id) DO UPDATE SET state = excluded.state, \
+                     updated_at = excluded.updated_at",
+                )
+                .and_then(|mut s| s.execute(params![session_id, state, micros(at)])),
+            None => self
+                .conn
+                .prepare_cached("DELETE FROM session_shells WHERE session_id = ?1")
+                .and_then(|mut s| s.execute(params![session_id])),
+        }
+        .map_err(err)?;
         Ok(())
     }
 }

@@ -1,0 +1,40 @@
+//! memstore's `bash` tool as a WASI 0.2 command component.
+//!
+//! The host runs it once per call with `argv = ["memstore-bash", INPUT]`
+//! (`INPUT` = `{"command": …, "timeout_ms": …}`) and the session's saved
+//! shell state, a JSON object, on stdin (empty for a fresh shell). It prints
+//! exactly one JSON object `{"content", "is_error", "state", "timed_out",
+//! "exited"}` and exits 0, or 1 when the command timed out, in which case
+//! the host commits nothing. All logic is in the `memstore_bash` library.
+
+use std::io::Read as _;
+use std::path::Path;
+
+use memstore_bash::{Answer, Call, MOUNT_ROOT};
+
+fn main() {
+    let answer = answer();
+    println!("{}", answer.to_json());
+    std::process::exit(answer.exit_code());
+}
+
+fn answer() -> Answer {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, input] = args.as_slice() else {
+        return Answer::failed("usage: memstore-bash JSON_INPUT (and the saved state on stdin)");
+    };
+    let call = match Call::parse(input) {
+        Ok(call) => call,
+        Err(message) => return Answer::failed(message),
+    };
+    let mut saved = String::new();
+    if let Err(e) = std::io::stdin().read_to_string(&mut saved) {
+        return Answer::failed(format!("bash: cannot read the saved shell state: {e}"));
+    }
+    // Unreadable text restores as nothing, which the library reports.
+    let saved = match saved.trim() {
+        "" => None,
+        text => Some(serde_json::from_str(text).unwrap_or(serde_json::Value::Null)),
+    };
+    memstore_bash::run(&call, saved.as_ref(), Path::new(MOUNT_ROOT))
+}
