@@ -14,7 +14,7 @@ use std::time::Duration;
 use common::{TestDb, session as session_actor, user};
 use memstore::sandbox::{Execution, Limits, Sandbox, SandboxConfig, SandboxError};
 use memstore::store::sessions::{Access, NewAttachment, NewSession, Session};
-use memstore::store::{EngineConfig, MemoryQuery, MemoryStore, Operation, VersionQuery, View};
+use memstore::store::{EngineConfig, MemoryStore, Operation, VersionQuery, View};
 
 include!(concat!(env!("OUT_DIR"), "/test_guests.rs"));
 
@@ -60,20 +60,7 @@ impl Fx {
     }
 
     fn session(&self, attach: &[(&MemoryStore, Access)]) -> Session {
-        self.sandbox
-            .create_session(NewSession {
-                workspace_id: "default".into(),
-                owner_api_key_id: None,
-                resources: attach
-                    .iter()
-                    .map(|(s, access)| NewAttachment {
-                        memory_store_id: s.id.clone(),
-                        access: *access,
-                        instructions: String::new(),
-                    })
-                    .collect(),
-            })
-            .expect("create session")
+        common::open_session(&self.sandbox, attach)
     }
 
     fn run(&self, session: &Session, guest: &str, args: &[&str]) -> Execution {
@@ -99,28 +86,8 @@ impl Fx {
             .and_then(|m| m.content)
     }
 
-    /// Paths and hashes of every memory, plus the number of versions: equal
-    /// snapshots mean the store is unchanged.
     fn snapshot(&self, store: &MemoryStore) -> (Vec<(String, String)>, usize) {
-        let mut memories = Vec::new();
-        let mut q = MemoryQuery {
-            limit: 100,
-            ..MemoryQuery::default()
-        };
-        loop {
-            let page = self.db.engine.list_memories(&store.id, &q).expect("list");
-            for item in page.data {
-                if let memstore::store::MemoryListItem::Memory(m) = item {
-                    memories.push((m.path, m.content_sha256));
-                }
-            }
-            match page.next_page {
-                Some(p) => q.page = Some(p),
-                None => break,
-            }
-        }
-        let versions = self.versions(store, None).len();
-        (memories, versions)
+        common::store_snapshot(&self.db, store)
     }
 
     fn versions(

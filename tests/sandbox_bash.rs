@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use common::{TestDb, component_cache};
 use memstore::sandbox::{Limits, Sandbox, SandboxConfig, ToolResult};
-use memstore::store::sessions::{Access, NewAttachment, NewSession, Session};
-use memstore::store::{Actor, MemoryQuery, MemoryStore, Operation};
+use memstore::store::sessions::{Access, Session};
+use memstore::store::{Actor, MemoryStore, Operation};
 use serde_json::json;
 
 struct Fx {
@@ -41,20 +41,7 @@ impl Fx {
     }
 
     fn session(&self, attach: &[(&MemoryStore, Access)]) -> Session {
-        self.sandbox
-            .create_session(NewSession {
-                workspace_id: "default".into(),
-                owner_api_key_id: None,
-                resources: attach
-                    .iter()
-                    .map(|(s, access)| NewAttachment {
-                        memory_store_id: s.id.clone(),
-                        access: *access,
-                        instructions: String::new(),
-                    })
-                    .collect(),
-            })
-            .expect("create session")
+        common::open_session(&self.sandbox, attach)
     }
 
     fn bash(&self, s: &Session, command: &str) -> ToolResult {
@@ -75,28 +62,8 @@ impl Fx {
             .and_then(|m| m.content)
     }
 
-    /// Paths and hashes of every memory plus the number of versions.
     fn snapshot(&self, store: &MemoryStore) -> (Vec<(String, String)>, usize) {
-        let page = self
-            .db
-            .engine
-            .list_memories(
-                &store.id,
-                &MemoryQuery {
-                    limit: 100,
-                    ..MemoryQuery::default()
-                },
-            )
-            .expect("list");
-        let memories = page
-            .data
-            .into_iter()
-            .filter_map(|item| match item {
-                memstore::store::MemoryListItem::Memory(m) => Some((m.path, m.content_sha256)),
-                memstore::store::MemoryListItem::Prefix(_) => None,
-            })
-            .collect();
-        (memories, common::versions(&self.db, &store.id).len())
+        common::store_snapshot(&self.db, store)
     }
 }
 
@@ -331,7 +298,7 @@ fn tool_02_runaway_bash_commands_end_cleanly_and_the_next_call_works() {
     let before = fx.snapshot(&notes);
     let r = fx.bash(&s, "seq 1 10000000 > notes/flood.md");
     assert!(
-        r.is_error && r.content.contains("File too large"),
+        r.is_error && r.content.contains("file-too-large"),
         "{}",
         r.content
     );
@@ -442,4 +409,36 @@ fn tool_06_state_is_saved_with_the_session_and_read_by_another_process() {
         )
         .expect("call");
     assert_eq!(ok(&r), "/mnt/memory/notes\nv");
+}
+
+#[test]
+fn fs_06_sed_i_saves_a_new_version_of_the_same_memory() {
+    let fx = Fx::new();
+    let notes = fx.db.store("Notes");
+    let id = fx
+        .db
+        .create(&notes.id, "/plan.md", "ship on Monday\n")
+        .memory
+        .id;
+    let s = fx.session(&[(&notes, RW)]);
+    // sed -i writes a temporary file and renames it over the original, as
+    // editors and atomic writers do: the store sees one new version.
+    let r = fx.bash(&s, "sed -i 's/Monday/Tuesday/' notes/plan.md");
+    ok(&r);
+    assert_eq!(r.changes.len(), 1, "{:?}", r.changes);
+    assert_eq!(r.changes[0].memory_id, id);
+    assert_eq!(r.changes[0].operation, Operation::Modified);
+    assert_eq!(
+        fx.content(&notes, "/plan.md").as_deref(),
+        Some("ship on Tuesday\n")
+    );
+    let paths: Vec<_> = common::versions(&fx.db, &notes.id)
+        .into_iter()
+        .filter_map(|v| v.path)
+        .collect();
+    assert_eq!(
+        paths,
+        ["/plan.md", "/plan.md"],
+        "no temporary file in history"
+    );
 }

@@ -7,8 +7,10 @@ pub mod cli;
 
 use std::path::PathBuf;
 
+use memstore::sandbox::Sandbox;
+use memstore::store::sessions::{Access, NewAttachment, NewSession, Session};
 use memstore::store::{
-    Actor, Engine, EngineConfig, MemoryListItem, MemoryStore, MemoryVersion, NewStore,
+    Actor, Engine, EngineConfig, MemoryListItem, MemoryQuery, MemoryStore, MemoryVersion, NewStore,
     VersionQuery, View, WriteOutcome,
 };
 use tempfile::TempDir;
@@ -115,6 +117,47 @@ pub fn file_contains(db: &TestDb, needle: &[u8]) -> bool {
         let bytes = std::fs::read(f.unwrap().path()).unwrap();
         bytes.windows(needle.len()).any(|w| w == needle)
     })
+}
+
+/// Opens a session of the default workspace with `attach`, in order.
+pub fn open_session(sandbox: &Sandbox, attach: &[(&MemoryStore, Access)]) -> Session {
+    sandbox
+        .create_session(NewSession {
+            workspace_id: "default".into(),
+            owner_api_key_id: None,
+            resources: attach
+                .iter()
+                .map(|(s, access)| NewAttachment {
+                    memory_store_id: s.id.clone(),
+                    access: *access,
+                    instructions: String::new(),
+                })
+                .collect(),
+        })
+        .expect("create session")
+}
+
+/// Paths and hashes of every memory of `store`, plus its number of
+/// versions: equal snapshots mean the store is unchanged.
+pub fn store_snapshot(db: &TestDb, store: &MemoryStore) -> (Vec<(String, String)>, usize) {
+    let mut memories = Vec::new();
+    let mut q = MemoryQuery {
+        limit: 100,
+        ..MemoryQuery::default()
+    };
+    loop {
+        let page = db.engine.list_memories(&store.id, &q).expect("list");
+        for item in page.data {
+            if let MemoryListItem::Memory(m) = item {
+                memories.push((m.path, m.content_sha256));
+            }
+        }
+        match page.next_page {
+            Some(p) => q.page = Some(p),
+            None => break,
+        }
+    }
+    (memories, versions(db, &store.id).len())
 }
 
 /// The paths of a listing, in order.

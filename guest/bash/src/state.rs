@@ -78,7 +78,7 @@ pub fn save(bash: &Bash) -> Value {
 }
 
 /// Shell code that sets the saved `set -o` options and traps again, to run
-/// before the command (see [`SET_OPTIONS`]). Trap commands are quoted, and
+/// before the command (bashkit clears them at each run). Trap commands are quoted, and
 /// only signal names made of letters, digits and `+`/`-` are replayed, so
 /// nothing in the saved state is run except as the trap it was.
 pub fn prelude(saved: &Value) -> String {

@@ -134,6 +134,7 @@ impl Demo {
         self.tool_calls(&sandbox, &planner)?;
         self.rejected_write(&sandbox, &planner, &stores)?;
         self.concurrent_edits(&sandbox, &planner, &coder)?;
+        self.bash_agent(&sandbox, &coder, &stores)?;
         self.redaction(&stores)?;
         self.rollback(&stores, &coder)?;
         self.audit(&stores)
@@ -369,6 +370,48 @@ impl Demo {
         Ok(())
     }
 
+    /// An agent works on memory the way agents do most: with `bash`.
+    fn bash_agent(&mut self, sandbox: &Sandbox, coder: &Session, s: &Stores) -> anyhow::Result<()> {
+        let before = self.engine.memory_at(&s.user.id, "/projects/billing.md")?;
+        let before = before.map(|m| m.memory_version_id).unwrap_or_default();
+        let commands = [
+            "cd alice-s-notes && cat preferences.md",
+            "grep -rn Owner . ../acme-handbook | sort",
+            "echo '- Invoices go out on the 1st.' >> projects/billing.md",
+            "cat > projects/standup.md <<'EOF'\n# Stand-up\n- 09:30, Alice runs it\nEOF",
+            "sed -i 's/09:30/09:45/' projects/standup.md && cat projects/standup.md",
+        ];
+        let mut transcript = String::new();
+        let mut changes = Vec::new();
+        for command in commands {
+            let r = call(sandbox, coder, "bash", json!({ "command": command }))?;
+            transcript.push_str(&format!("  $ {}\n", command.replace('\n', "\n    ")));
+            for line in r.content.lines() {
+                transcript.push_str(&format!("    {line}\n"));
+            }
+            changes.extend(r.changes);
+        }
+        ensure!(
+            changes.len() == 3,
+            "bash should make three versions: {changes:?}"
+        );
+        let made: String = changes
+            .iter()
+            .map(|c| format!("  {} {} {}\n", c.version_id, c.operation.as_str(), c.path))
+            .collect();
+        self.say.step(
+            "8. An agent uses bash on memory",
+            format!(
+                "The coder ran bash in its session (cwd and variables carry over between calls; \
+                 the commands run inside the wasm sandbox over the same filesystem):\n{transcript}\
+                 Each file a command changed became one version attributed to session {}:\n{made}\
+                 (/projects/billing.md was at version {before} before the append.)",
+                coder.id
+            ),
+        );
+        Ok(())
+    }
+
     fn concurrent_edits(
         &mut self,
         sandbox: &Sandbox,
@@ -447,7 +490,7 @@ impl Demo {
             "the redacted secret is still in the database files"
         );
         self.say.step(
-            "8. A leaked secret is redacted",
+            "9. A leaked secret is redacted",
             format!(
                 "A password ended up in /preferences.md. The operator wrote a clean version, then \
                  redacted the leaking one ({leak_version}): its content, hash, size and path are \
@@ -487,7 +530,7 @@ impl Demo {
             .context("the note has an earlier version")?;
         let restored = self.engine.rollback(&s.user.id, &good.id, &ops())?;
         self.say.step(
-            "9. A bad edit is rolled back in one call",
+            "10. A bad edit is rolled back in one call",
             format!(
                 "An agent replaced the shipping note with \"Ship whenever.\". The operator rolled \
                  back to {}: the note is restored as a new version ({}), and the bad edit stays in \
@@ -516,7 +559,7 @@ impl Demo {
             ));
         }
         self.say.step(
-            "10. The audit chain verifies",
+            "11. The audit chain verifies",
             format!(
                 "Each version is hash-chained to the one before it, over a salted commitment to \
                  its content, so history cannot be edited unnoticed — and the chain still verifies \

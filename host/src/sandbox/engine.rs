@@ -153,11 +153,18 @@ fn store_atomically(dir: &Path, file: &Path, bytes: &[u8]) -> Result<(), Sandbox
     std::fs::rename(&tmp, file).map_err(err)
 }
 
+/// Set to `perfmap` to have `perf` name the guests' compiled functions
+/// (wasmtime writes `/tmp/perf-<pid>.map`); for profiling only.
+const PROFILER_ENV: &str = "MEMSTORE_WASM_PROFILER";
+
 fn config(limits: &Limits) -> Config {
     let mut config = Config::new();
     config.wasm_component_model(true);
     config.consume_fuel(true);
     config.epoch_interruption(true);
+    if std::env::var(PROFILER_ENV).is_ok_and(|v| v == "perfmap") {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     let n = limits.pool_instances;
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(n)

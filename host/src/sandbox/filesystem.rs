@@ -475,21 +475,7 @@ mod tests {
     fn fs_10_get_flags_reports_the_descriptor_as_opened() {
         let (r, w) = (DescriptorFlags::READ, DescriptorFlags::WRITE);
         let file = |asked| {
-            let f = crate::vfs::OpenFile {
-                mount: 0,
-                path: "/f".into(),
-                shown: "/mnt/memory/a/f".into(),
-                readable: true,
-                writable: true,
-                base: None,
-                data: Vec::new(),
-                dirty: false,
-                failed: false,
-                closed: false,
-                created: crate::store::now(),
-                updated: crate::store::now(),
-                shared: std::sync::Arc::default(),
-            };
+            let f = crate::vfs::OpenFile::scratch(b"");
             opened_flags(
                 &Node::File(std::sync::Arc::new(std::sync::Mutex::new(f))),
                 asked,

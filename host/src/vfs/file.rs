@@ -214,10 +214,9 @@ impl OpenFile {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn file() -> OpenFile {
+impl OpenFile {
+    /// `/f` of mount 0, open for reading and writing, holding `data`.
+    pub(crate) fn scratch(data: &[u8]) -> Self {
         OpenFile {
             mount: 0,
             path: "/f".into(),
@@ -225,7 +224,7 @@ mod tests {
             readable: true,
             writable: true,
             base: None,
-            data: b"hello".to_vec(),
+            data: data.to_vec(),
             dirty: false,
             failed: false,
             closed: false,
@@ -233,6 +232,15 @@ mod tests {
             updated: crate::store::now(),
             shared: Arc::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file() -> OpenFile {
+        OpenFile::scratch(b"hello")
     }
 
     #[test]

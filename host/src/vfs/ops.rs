@@ -381,8 +381,11 @@ impl Vfs {
                 if existing.is_none() {
                     self.check_parent(mount, to)?;
                 }
-                let replace = existing.is_some();
-                self.stage_file_rename(mount, from.clone(), to.clone(), info.base, replace)
+                let replaced = match existing {
+                    Some(Found::File(old)) => Some(old.base),
+                    _ => None,
+                };
+                self.stage_file_rename(mount, from.clone(), to.clone(), info.base, replaced)
             }
             (Some(Found::Dir), Some(Found::File(_))) => Err(FsError::new(
                 Errno::NotDirectory,
@@ -640,25 +643,29 @@ impl Vfs {
     }
 
     /// Stages moving the file `from`, whose content this call sees as
-    /// `moved`, to `to`, replacing the file there when `replace`. The caller
-    /// has checked both ends.
+    /// `moved`, to `to`, replacing the file there (seen as `replaced`) if
+    /// there is one. The caller has checked both ends.
     pub(super) fn stage_file_rename(
         &mut self,
         mount: usize,
         from: String,
         to: String,
         moved: Base,
-        replace: bool,
+        replaced: Option<Base>,
     ) -> FsResult<()> {
         // The moved content is held until commit.
         self.budget(moved.content.len())?;
-        if replace {
+        if let Some(old) = replaced {
+            if self.temporary(mount, &from) {
+                self.stage_save_over(mount, from, to, moved, old);
+                return Ok(());
+            }
             self.stage_delete(mount, to.clone(), None);
         }
         self.ledger.moved(mount, &from, &to);
         self.overlay.insert((mount, from.clone()), Staged::Deleted);
         self.overlay.insert((mount, to.clone()), renamed(moved));
-        self.follow_rename(mount, &from, &to);
+        self.follow_rename(mount, &from, &to, None);
         // A file only created by an open descriptor moves in the overlay;
         // its descriptor stages it at the new path.
         if self.pending.remove(&(mount, from.clone())) {
@@ -669,15 +676,63 @@ impl Vfs {
         Ok(())
     }
 
+    /// Whether the file at `path` is one this call created and has only
+    /// written through files since: a temporary file, as far as the store
+    /// is concerned.
+    fn temporary(&self, mount: usize, path: &str) -> bool {
+        let touches = |m: &usize, p: &str| *m == mount && p == path;
+        self.ledger.counts(mount, path)
+            && self.ops.iter().all(|op| match op {
+                Op::Write {
+                    mount: m,
+                    path: p,
+                    version_id,
+                    ..
+                } => !touches(m, p) || version_id.is_none(),
+                Op::Delete {
+                    mount: m, path: p, ..
+                } => !touches(m, p),
+                Op::Rename { mount: m, from, to } => !touches(m, from) && !touches(m, to),
+                Op::RenameDir { mount: m, from, to } => {
+                    *m != mount
+                        || !(path.starts_with(&dir_prefix(from))
+                            || path.starts_with(&dir_prefix(to)))
+                }
+            })
+    }
+
+    /// A file this call created, renamed over an existing one — how `sed
+    /// -i`, editors and atomic writers save. For the store that is one new
+    /// version of the existing memory, which keeps its id and history, and
+    /// the temporary file never existed.
+    fn stage_save_over(&mut self, mount: usize, from: String, to: String, moved: Base, old: Base) {
+        self.ops.retain(
+            |op| !matches!(op, Op::Write { mount: m, path, .. } if *m == mount && *path == from),
+        );
+        self.ledger.deleted(mount, &from);
+        self.overlay.insert((mount, from.clone()), Staged::Deleted);
+        self.follow_rename(mount, &from, &to, Some(&old));
+        if self.pending.remove(&(mount, from)) {
+            // Its descriptor stages the content at `to` when it closes.
+            self.overlay.insert((mount, to), renamed(moved));
+        } else {
+            self.stage_write(mount, to, moved.content, Some(old), None, false);
+        }
+    }
+
     /// Descriptors open on the file at `from` write to `to` from now on, as
-    /// an open file follows its inode through a rename.
-    fn follow_rename(&mut self, mount: usize, from: &str, to: &str) {
+    /// an open file follows its inode through a rename; with `base`, their
+    /// writes are new versions of the file they replaced.
+    fn follow_rename(&mut self, mount: usize, from: &str, to: &str, base: Option<&Base>) {
         let shown = self.shown(mount, to);
         for file in self.open.iter().filter_map(std::sync::Weak::upgrade) {
             let mut f = file.lock().expect("file lock");
             if f.mount == mount && f.path == from && !f.closed {
                 f.path = to.to_owned();
                 f.shown.clone_from(&shown);
+                if let Some(base) = base {
+                    f.base = Some(base.clone());
+                }
             }
         }
     }

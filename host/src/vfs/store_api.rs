@@ -194,7 +194,7 @@ impl Vfs {
         if self.file_or_free(mount, &dst, Some(&src))?.is_some() {
             return Err(StoreApiError::Conflict(to.to_owned()));
         }
-        Ok(self.stage_file_rename(mount, src, dst, moved, false)?)
+        Ok(self.stage_file_rename(mount, src, dst, moved, None)?)
     }
 
     /// `list`: the memories under the directory `prefix` (ending in `/`) as
