@@ -19,8 +19,8 @@ use std::process::Command;
 
 use common::{TestDb, component_cache, user};
 use memstore::sandbox::{Sandbox, SandboxConfig};
+use memstore::store::MemoryStore;
 use memstore::store::sessions::{Access, NewAttachment, NewSession};
-use memstore::store::{MemoryListItem, MemoryQuery, MemoryStore};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -206,23 +206,9 @@ fn seed(db: &TestDb, files: &BTreeMap<String, String>) -> Stores {
 fn files(db: &TestDb, stores: &Stores) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for (slug, store) in [("notes", &stores.notes), ("docs", &stores.docs)] {
-        let mut q = MemoryQuery {
-            limit: 100,
-            ..MemoryQuery::default()
-        };
-        loop {
-            let page = db.engine.list_memories(&store.id, &q).expect("list");
-            for item in page.data {
-                if let MemoryListItem::Memory(m) = item {
-                    let full = db.engine.memory_at(&store.id, &m.path).expect("read");
-                    let content = full.and_then(|m| m.content).unwrap_or_default();
-                    out.insert(format!("{slug}{}", m.path), content);
-                }
-            }
-            match page.next_page {
-                Some(p) => q.page = Some(p),
-                None => break,
-            }
+        for m in common::memories(db, &store.id) {
+            let content = db.content(&store.id, &m.path).unwrap_or_default();
+            out.insert(format!("{slug}{}", m.path), content);
         }
     }
     out

@@ -79,11 +79,7 @@ impl Fx {
     }
 
     fn content(&self, store: &MemoryStore, path: &str) -> Option<String> {
-        self.db
-            .engine
-            .memory_at(&store.id, path)
-            .expect("read")
-            .and_then(|m| m.content)
+        self.db.content(&store.id, path)
     }
 
     fn snapshot(&self, store: &MemoryStore) -> (Vec<(String, String)>, usize) {

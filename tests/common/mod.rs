@@ -10,8 +10,8 @@ use std::path::PathBuf;
 use memstore::sandbox::Sandbox;
 use memstore::store::sessions::{Access, NewAttachment, NewSession, Session};
 use memstore::store::{
-    Actor, Engine, EngineConfig, MemoryListItem, MemoryQuery, MemoryStore, MemoryVersion, NewStore,
-    VersionQuery, View, WriteOutcome,
+    Actor, Engine, EngineConfig, Memory, MemoryListItem, MemoryQuery, MemoryStore, MemoryVersion,
+    NewStore, VersionQuery, View, WriteOutcome,
 };
 use tempfile::TempDir;
 
@@ -49,6 +49,14 @@ impl TestDb {
         self.engine
             .create_memory(store, path, content, &user())
             .expect("create memory")
+    }
+
+    /// The content of the memory at `path`, if there is one.
+    pub fn content(&self, store: &str, path: &str) -> Option<String> {
+        self.engine
+            .memory_at(store, path)
+            .expect("read")
+            .and_then(|m| m.content)
     }
 
     pub fn store(&self, name: &str) -> MemoryStore {
@@ -140,24 +148,32 @@ pub fn open_session(sandbox: &Sandbox, attach: &[(&MemoryStore, Access)]) -> Ses
 /// Paths and hashes of every memory of `store`, plus its number of
 /// versions: equal snapshots mean the store is unchanged.
 pub fn store_snapshot(db: &TestDb, store: &MemoryStore) -> (Vec<(String, String)>, usize) {
-    let mut memories = Vec::new();
+    let memories = memories(db, &store.id)
+        .into_iter()
+        .map(|m| (m.path, m.content_sha256))
+        .collect();
+    (memories, versions(db, &store.id).len())
+}
+
+/// Every live memory of a store (without content), in path order.
+pub fn memories(db: &TestDb, store: &str) -> Vec<Memory> {
+    let mut out = Vec::new();
     let mut q = MemoryQuery {
         limit: 100,
         ..MemoryQuery::default()
     };
     loop {
-        let page = db.engine.list_memories(&store.id, &q).expect("list");
+        let page = db.engine.list_memories(store, &q).expect("list");
         for item in page.data {
             if let MemoryListItem::Memory(m) = item {
-                memories.push((m.path, m.content_sha256));
+                out.push(m);
             }
         }
         match page.next_page {
             Some(p) => q.page = Some(p),
-            None => break,
+            None => return out,
         }
     }
-    (memories, versions(db, &store.id).len())
 }
 
 /// The paths of a listing, in order.
