@@ -93,18 +93,33 @@ fn open(dir: &std::path::Path, db: &str) -> (Engine, Sandbox) {
     (engine, sandbox)
 }
 
-fn perf_01(dir: &std::path::Path) {
-    let (engine, sandbox) = open(dir, "perf01.db");
-    let s = store(&engine, "Bench");
-    let content: String = "memstore bench line of text\n"
-        .chars()
-        .cycle()
-        .take(1024)
-        .collect();
+/// A sandbox over a fresh database whose store `name` holds one 1 KB memory
+/// at `path` made of `line` repeated, and a session on it.
+fn one_memory(
+    dir: &std::path::Path,
+    db: &str,
+    name: &str,
+    path: &str,
+    line: &str,
+) -> (Sandbox, Session, String) {
+    let (engine, sandbox) = open(dir, db);
+    let s = store(&engine, name);
+    let content: String = line.chars().cycle().take(1024).collect();
     engine
-        .create_memory(&s.id, "/doc.md", &content, &user())
+        .create_memory(&s.id, path, &content, &user())
         .expect("seed");
     let session = session(&sandbox, std::slice::from_ref(&s));
+    (sandbox, session, content)
+}
+
+fn perf_01(dir: &std::path::Path) {
+    let (sandbox, session, content) = one_memory(
+        dir,
+        "perf01.db",
+        "Bench",
+        "/doc.md",
+        "memstore bench line of text\n",
+    );
 
     let input = r#"{"file_path":"/mnt/memory/bench/doc.md"}"#;
     let tool = || {
@@ -265,17 +280,13 @@ fn perf_03(dir: &std::path::Path) {
 }
 
 fn perf_06(dir: &std::path::Path) {
-    let (engine, sandbox) = open(dir, "perf06.db");
-    let s = store(&engine, "Notes");
-    let content: String = "a line of notes with an x in it\nand one without\n"
-        .chars()
-        .cycle()
-        .take(1024)
-        .collect();
-    engine
-        .create_memory(&s.id, "/note.md", &content, &user())
-        .expect("seed");
-    let session = session(&sandbox, std::slice::from_ref(&s));
+    let (sandbox, session, content) = one_memory(
+        dir,
+        "perf06.db",
+        "Notes",
+        "/note.md",
+        "a line of notes with an x in it\nand one without\n",
+    );
     // The same file at the same relative path for the native shell.
     let native = dir.join("native");
     std::fs::create_dir_all(native.join("notes")).expect("dir");

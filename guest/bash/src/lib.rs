@@ -31,9 +31,6 @@ use serde_json::{Value, json};
 /// Where the stores are mounted, and the shell's first working directory.
 pub const MOUNT_ROOT: &str = "/mnt/memory";
 
-/// A command's time when the call names none: the reference's 120 s.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
-
 /// Exit code of the component when the command ran out of time: the host
 /// commits nothing of a call that exits non-zero. (WASI 0.2's `exit` carries
 /// only success or failure, so the answer's `timed_out` says why.)
@@ -102,24 +99,26 @@ pub struct Call {
 }
 
 impl Call {
-    /// Parses the tool input `{"command": …, "timeout_ms": …}` the host
-    /// passes; the host has already answered `restart` and a missing command.
+    /// Parses `{"command": …, "timeout_ms": …}` as the host sends it: the
+    /// host has answered `restart` and a missing command, and resolved the
+    /// default timeout, so both fields are always there.
     ///
     /// # Errors
     /// A message for the result when the input is not such an object.
     pub fn parse(input: &str) -> Result<Call, String> {
         let value: Value =
             serde_json::from_str(input).map_err(|e| format!("bash: invalid JSON input: {e}"))?;
+        let field = |name| format!("bash: the host sent no {name}; input: {input}");
         let command = value
             .get("command")
             .and_then(Value::as_str)
-            .filter(|c| !c.is_empty())
-            .ok_or("bash: command is required")?
+            .ok_or_else(|| field("command"))?
             .to_owned();
-        let timeout = match value.get("timeout_ms").and_then(Value::as_u64) {
-            Some(ms) if ms > 0 => Duration::from_millis(ms),
-            _ => DEFAULT_TIMEOUT,
-        };
+        let timeout = value
+            .get("timeout_ms")
+            .and_then(Value::as_u64)
+            .map(Duration::from_millis)
+            .ok_or_else(|| field("timeout_ms"))?;
         Ok(Call { command, timeout })
     }
 }

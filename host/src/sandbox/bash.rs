@@ -117,17 +117,21 @@ fn answer(content: impl Into<String>, is_error: bool) -> ToolResult {
 impl Sandbox {
     /// Runs one `bash` call of a session.
     pub(super) fn bash(&self, session_id: &str, input: &str) -> Result<ToolResult, SandboxError> {
-        let context = self.live_context(session_id)?;
-        let input = match serde_json::from_str::<BashInput>(input) {
-            Ok(input) => input,
-            Err(e) => return Ok(answer(format!("bash: invalid input: {e}"), true)),
-        };
         let lock = self.shells.get(session_id);
         let _turn = lock
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Under the session's turn, so the state read is the one the
+        // previous call left.
+        let found = self.store.shell_call_context(session_id)?;
+        let (context, saved) = found.map_or((None, None), |(c, s)| (Some(c), s));
+        let context = super::live(context, session_id)?;
+        let input = match serde_json::from_str::<BashInput>(input) {
+            Ok(input) => input,
+            Err(e) => return Ok(answer(format!("bash: invalid input: {e}"), true)),
+        };
         if input.restart == Some(true) {
-            if self.store.shell_state(session_id)?.is_some() {
+            if saved.is_some() {
                 self.store.set_shell_state(session_id, None)?;
             }
             return Ok(answer(RESTARTED, false));
@@ -148,7 +152,6 @@ impl Sandbox {
             }
             Some(ms) => Duration::from_millis(ms),
         };
-        let saved = self.store.shell_state(session_id)?;
         if saved.as_deref() == Some(TERMINATED_STATE) {
             return Ok(answer(TERMINATED, true));
         }

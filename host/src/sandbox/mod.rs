@@ -329,14 +329,7 @@ impl Sandbox {
 
     /// The session with its mounts' state, refused once it has ended.
     fn live_context(&self, id: &str) -> Result<CallContext, SandboxError> {
-        let context = self
-            .store
-            .call_context(id)?
-            .ok_or_else(|| SandboxError::SessionNotFound(id.to_owned()))?;
-        if context.session.ended_at.is_some() {
-            return Err(SandboxError::SessionEnded(id.to_owned()));
-        }
-        Ok(context)
+        live(self.store.call_context(id)?, id)
     }
 
     fn execute(
@@ -378,6 +371,16 @@ impl Sandbox {
         }
         Ok(exec)
     }
+}
+
+/// The session's context, refused when there is no such session or it has
+/// ended.
+fn live(context: Option<CallContext>, id: &str) -> Result<CallContext, SandboxError> {
+    let context = context.ok_or_else(|| SandboxError::SessionNotFound(id.to_owned()))?;
+    if context.session.ended_at.is_some() {
+        return Err(SandboxError::SessionEnded(id.to_owned()));
+    }
+    Ok(context)
 }
 
 /// The mount table of a call: archived stores are read-only (STORE-03).

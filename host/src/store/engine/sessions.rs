@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Engine, store_row};
+use crate::store::backend::ReadTx;
 use crate::store::error::{Result, StoreError};
 use crate::store::ids::{self, SESSION_PREFIX};
 use crate::store::model::{Change, Timestamp, now};
@@ -232,21 +233,21 @@ impl Engine {
     /// # Errors
     /// A database error; `Ok(None)` when there is no such session.
     pub fn call_context(&self, id: &str) -> Result<Option<CallContext>> {
+        self.read(|tx| read_call_context(tx, id))
+    }
+
+    /// [`Engine::call_context`] and, in the same snapshot, the `bash` tool's
+    /// saved shell state of the session (TOOL-06): the JSON text its last
+    /// call left, or `None` for a fresh shell. What a `bash` call starts from.
+    ///
+    /// # Errors
+    /// A database error; `Ok(None)` when there is no such session.
+    pub fn shell_call_context(&self, id: &str) -> Result<Option<(CallContext, Option<String>)>> {
         self.read(|tx| {
-            let Some(session) = tx.session(id)? else {
+            let Some(context) = read_call_context(tx, id)? else {
                 return Ok(None);
             };
-            let mut archived = Vec::with_capacity(session.resources.len());
-            for r in &session.resources {
-                let row = tx.store(&r.memory_store_id)?;
-                archived.push(row.is_none_or(|row| row.store.is_archived()));
-            }
-            let dirs = tx.session_dirs(id)?;
-            Ok(Some(CallContext {
-                session,
-                archived,
-                dirs,
-            }))
+            Ok(Some((context, tx.session_shell(id)?)))
         })
     }
 
@@ -298,15 +299,6 @@ impl Engine {
         self.read(|tx| tx.session_events(session_id))
     }
 
-    /// The `bash` tool's saved shell state of a session (TOOL-06): the JSON
-    /// text its last call left, or `None` for a fresh shell.
-    ///
-    /// # Errors
-    /// A database error.
-    pub fn shell_state(&self, session_id: &str) -> Result<Option<String>> {
-        self.read(|tx| tx.session_shell(session_id))
-    }
-
     /// Saves (or, with `None`, forgets) a session's shell state.
     ///
     /// # Errors
@@ -324,6 +316,24 @@ impl Engine {
         let id = session_id.to_owned();
         self.write(move |tx| tx.set_session_dirs(&id, &dirs))
     }
+}
+
+/// The body of [`Engine::call_context`], inside a read transaction.
+fn read_call_context(tx: &mut dyn ReadTx, id: &str) -> Result<Option<CallContext>> {
+    let Some(session) = tx.session(id)? else {
+        return Ok(None);
+    };
+    let mut archived = Vec::with_capacity(session.resources.len());
+    for r in &session.resources {
+        let row = tx.store(&r.memory_store_id)?;
+        archived.push(row.is_none_or(|row| row.store.is_archived()));
+    }
+    let dirs = tx.session_dirs(id)?;
+    Ok(Some(CallContext {
+        session,
+        archived,
+        dirs,
+    }))
 }
 
 /// SES-02: the store name lowercased, every run of non-alphanumeric
