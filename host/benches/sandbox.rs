@@ -293,6 +293,7 @@ fn perf_06(dir: &std::path::Path) {
     std::fs::write(native.join("notes/note.md"), &content).expect("file");
     let commands = [
         "echo hi",
+        "cat notes/note.md",
         "grep -c x notes/note.md | wc -l",
         "cat notes/note.md | grep x | wc -l",
     ];
