@@ -128,6 +128,31 @@ fn tool_06_writes_become_versions_attributed_to_the_session() {
     assert!(by_session.len() >= 2, "{versions:?}");
 }
 
+/// Every call of a default timeout starts from the component's snapshot,
+/// which holds an interpreter built once: what must differ between shells
+/// is made afresh by each call, as a new `/bin/bash` has it.
+#[test]
+fn perf_06_shells_from_the_snapshot_do_not_share_random_or_seconds() {
+    let fx = Fx::new();
+    let notes = fx.db.store("Notes");
+    let (a, b) = (fx.session(&[(&notes, RW)]), fx.session(&[(&notes, RW)]));
+    let first_a = ok(&fx.bash(&a, "echo $RANDOM $RANDOM $RANDOM")).to_owned();
+    let first_b = ok(&fx.bash(&b, "echo $RANDOM $RANDOM $RANDOM")).to_owned();
+    assert_ne!(first_a, first_b, "two new shells drew the same numbers");
+    let next_a = ok(&fx.bash(&a, "echo $RANDOM $RANDOM $RANDOM")).to_owned();
+    assert_ne!(
+        first_a, next_a,
+        "two calls of one shell drew the same numbers"
+    );
+    assert_eq!(ok(&fx.bash(&a, "echo $SECONDS")), "0");
+    // A timeout other than the default builds its own shell, alike.
+    let own = fx.call(
+        &a,
+        json!({ "command": "echo $SECONDS; pwd", "timeout_ms": 5000 }),
+    );
+    assert_eq!(ok(&own), "0\n/mnt/memory");
+}
+
 #[test]
 fn tool_06_state_carries_over_between_calls_and_restart_clears_it() {
     let fx = Fx::new();

@@ -17,7 +17,8 @@ pub mod fs;
 pub mod output;
 pub mod state;
 
-use std::path::Path;
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
@@ -30,6 +31,10 @@ use serde_json::{Value, json};
 
 /// Where the stores are mounted, and the shell's first working directory.
 pub const MOUNT_ROOT: &str = "/mnt/memory";
+
+/// The timeout of a call whose agent asked for none: the host's default.
+/// [`prepare`] builds the shell for it.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Exit code of the component when the command ran out of time: the host
 /// commits nothing of a call that exits non-zero. (WASI 0.2's `exit` carries
@@ -170,6 +175,67 @@ impl Answer {
     }
 }
 
+/// An interpreter built before its call, and what it was built for.
+struct Prepared {
+    root: PathBuf,
+    timeout: Duration,
+    bash: Bash,
+    status: Arc<AtomicI64>,
+}
+
+thread_local! {
+    /// The shell [`prepare`] built, taken by the next [`run`] that fits it.
+    static PREPARED: RefCell<Option<Prepared>> = const { RefCell::new(None) };
+}
+
+/// Builds the interpreter of a call not made yet, for `/mnt/memory` served
+/// from `root` and a timeout of `timeout`; the next [`run`] with the same
+/// two takes it instead of building its own.
+///
+/// Building the interpreter (its ~160 builtins, Python, jq, the filesystem
+/// layers) is most of what a short command costs inside the component. The
+/// host therefore runs this once, through the component's
+/// `wizer-initialize` export, and snapshots the instance: every call then
+/// starts from a memory image that already holds the shell (PERF-06). What
+/// must differ between calls is made fresh by each call's script instead
+/// (see [`FRESHEN`]); nothing here touches a file, a stream or a clock
+/// handle, which a snapshot could not carry.
+///
+/// # Errors
+/// Why the shell could not be built.
+pub fn prepare(root: &Path, timeout: Duration) -> Result<(), String> {
+    let status = Arc::new(AtomicI64::new(NOT_REACHED));
+    let bash = shell(root, timeout, EndMarker(status.clone())).map_err(|e| e.to_string())?;
+    PREPARED.with_borrow_mut(|slot| {
+        *slot = Some(Prepared {
+            root: root.to_owned(),
+            timeout,
+            bash,
+            status,
+        });
+    });
+    Ok(())
+}
+
+/// The prepared shell, if there is one for this root and timeout.
+fn take_prepared(root: &Path, timeout: Duration) -> Option<(Bash, Arc<AtomicI64>)> {
+    PREPARED.with_borrow_mut(|slot| {
+        let fits = slot
+            .as_ref()
+            .is_some_and(|p| p.root == root && p.timeout == timeout);
+        let prepared = if fits { slot.take() } else { None };
+        prepared.map(|p| (p.bash, p.status))
+    })
+}
+
+/// The start of every call's script, on the command's first line: what a
+/// shell built ahead of its call (in a snapshot, see [`prepare`]) would
+/// otherwise share with every other call, the seed of `$RANDOM` and the
+/// start of `$SECONDS`, is set afresh, as a new interpreter has them. It
+/// comes before the replayed options, so `set -x` does not trace it, and
+/// leaves `$?` at 0, as the reference's framing does.
+const FRESHEN: &str = "RANDOM=$SRANDOM SECONDS=0; ";
+
 /// Runs one call with `/mnt/memory` served from `root` (`/mnt/memory`
 /// itself inside the component; a temporary directory in tests), starting
 /// from `saved` (the previous call's [`Answer::state`], if any).
@@ -181,19 +247,45 @@ pub fn run(call: &Call, saved: Option<&Value>, root: &Path) -> Answer {
         Ok(rt) => rt,
         Err(e) => return Answer::failed(format!("bash: cannot start the shell: {e}")),
     };
-    runtime.block_on(run_async(call, saved, root))
+    let answer = runtime.block_on(run_async(call, saved, root));
+    discard(runtime);
+    answer
+}
+
+/// Lets go of what a call built. Inside the component the whole instance,
+/// memory and all, is thrown away when the call ends, so freeing the
+/// interpreter's many allocations one by one first would be wasted work
+/// (a tenth of a short call). Natively (tests) it is dropped as usual.
+fn discard<T>(value: T) {
+    if cfg!(target_family = "wasm") {
+        std::mem::forget(value);
+    } else {
+        drop(value);
+    }
 }
 
 async fn run_async(call: &Call, saved: Option<&Value>, root: &Path) -> Answer {
-    let status = Arc::new(AtomicI64::new(NOT_REACHED));
-    let mut bash = match shell(root, call.timeout, EndMarker(status.clone())) {
-        Ok(bash) => bash,
-        Err(e) => return Answer::failed(format!("bash: cannot start the shell: {e}")),
+    let (mut bash, status) = match take_prepared(root, call.timeout) {
+        Some(prepared) => prepared,
+        None => {
+            let status = Arc::new(AtomicI64::new(NOT_REACHED));
+            match shell(root, call.timeout, EndMarker(status.clone())) {
+                Ok(bash) => (bash, status),
+                Err(e) => return Answer::failed(format!("bash: cannot start the shell: {e}")),
+            }
+        }
     };
+    let answer = run_in(&mut bash, &status, call, saved).await;
+    discard(bash);
+    answer
+}
+
+/// Runs the call in `bash`, whose end marker records into `status`.
+async fn run_in(bash: &mut Bash, status: &AtomicI64, call: &Call, saved: Option<&Value>) -> Answer {
     let mut notes = String::new();
     let mut prelude = String::new();
     if let Some(saved) = saved {
-        match state::restore(&mut bash, saved) {
+        match state::restore(bash, saved) {
             Ok(()) => prelude = state::prelude(saved),
             // A state written by another version of the shell: start afresh
             // rather than refuse every call of the session.
@@ -203,7 +295,7 @@ async fn run_async(call: &Call, saved: Option<&Value>, root: &Path) -> Answer {
     // The marker stands on a line of its own: an error that abandons the
     // rest of the command's line (`$((1/0))`) must not skip it.
     let script = format!(
-        "{prelude}{{ {}\n}} </dev/null 2>&1\n{END_MARKER} $?\n",
+        "{FRESHEN}{prelude}{{ {}\n}} </dev/null 2>&1\n{END_MARKER} $?\n",
         call.command
     );
     let result = bash.exec(&script).await;
@@ -227,7 +319,7 @@ async fn run_async(call: &Call, saved: Option<&Value>, root: &Path) -> Answer {
             Answer {
                 content,
                 is_error: exited || code != 0,
-                state: (!exited).then(|| state::save(&bash)),
+                state: (!exited).then(|| state::save(bash)),
                 timed_out: false,
                 exited,
             }
@@ -247,7 +339,7 @@ async fn run_async(call: &Call, saved: Option<&Value>, root: &Path) -> Answer {
         Err(e) => Answer {
             content: format!("{notes}bash: {e}"),
             is_error: true,
-            state: Some(state::save(&bash)),
+            state: Some(state::save(bash)),
             timed_out: false,
             exited: false,
         },
@@ -321,6 +413,32 @@ mod tests {
             }
             answer
         }
+    }
+
+    #[test]
+    fn perf_06_a_prepared_shell_serves_the_next_call_of_its_root_and_timeout() {
+        let shell = Shell::new();
+        let root = shell.root.path();
+        let prepared = || PREPARED.with_borrow(Option::is_some);
+        prepare(root, DEFAULT_TIMEOUT).expect("prepare");
+        let other = Call {
+            command: "echo other".into(),
+            timeout: Duration::from_secs(5),
+        };
+        assert_eq!(run(&other, None, root).content, "other");
+        assert!(
+            prepared(),
+            "a call with another timeout built its own shell"
+        );
+        let call = Call {
+            command: "cd notes; cat a.md | wc -l; echo $SECONDS".into(),
+            timeout: DEFAULT_TIMEOUT,
+        };
+        let answer = run(&call, None, root);
+        assert!(!prepared(), "the call of the default timeout took it");
+        assert_eq!((answer.content.as_str(), answer.is_error), ("3\n0", false));
+        // The prepared shell saves the state a built one would.
+        assert_eq!(run(&call, None, root).state, answer.state);
     }
 
     #[test]

@@ -6,11 +6,38 @@
 //! exactly one JSON object `{"content", "is_error", "state", "timed_out",
 //! "exited"}` and exits 0, or 1 when the command timed out, in which case
 //! the host commits nothing. All logic is in the `memstore_bash` library.
+//!
+//! The component also exports `wizer-initialize` (world `bash-tool` in
+//! `wit/memory.wit`), which builds the interpreter ahead of any call; the
+//! host runs it once and snapshots the instance (PERF-06).
 
 use std::io::Read as _;
 use std::path::Path;
 
-use memstore_bash::{Answer, Call, MOUNT_ROOT};
+use memstore_bash::{Answer, Call, DEFAULT_TIMEOUT, MOUNT_ROOT};
+
+#[cfg(target_arch = "wasm32")]
+mod component {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "bash-tool",
+    });
+
+    struct Snapshot;
+
+    impl Guest for Snapshot {
+        fn wizer_initialize() {
+            // A shell that cannot be built now is built by the call, which
+            // then reports why.
+            let _ = memstore_bash::prepare(
+                std::path::Path::new(super::MOUNT_ROOT),
+                super::DEFAULT_TIMEOUT,
+            );
+        }
+    }
+
+    export!(Snapshot);
+}
 
 /// Heap the shell needs for a typical call, taken from the host at once.
 const HEAP_UP_FRONT: usize = 8 << 20;

@@ -9,6 +9,7 @@
 //! never part of it: memories live in the store, and `/tmp` is scratch.
 
 use bashkit::{Bash, ShellState};
+use serde::Deserialize as _;
 use serde_json::Value;
 
 /// Variables the shell updates on its own with every command; keeping them
@@ -119,8 +120,7 @@ fn quote(text: &str) -> String {
 /// starts from a fresh shell and says so.
 pub fn restore(bash: &mut Bash, saved: &Value) -> Result<(), StateError> {
     // (Options and traps are replayed by [`prelude`]: `exec` clears them.)
-    let state: ShellState =
-        serde_json::from_value(saved.clone()).map_err(|e| StateError(e.to_string()))?;
+    let state = ShellState::deserialize(saved).map_err(|e| StateError(e.to_string()))?;
     bash.restore_shell_state(&state);
     Ok(())
 }

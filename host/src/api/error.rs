@@ -68,6 +68,7 @@ impl ApiError {
             Self::Sandbox(
                 SandboxError::Component(_)
                 | SandboxError::Wasmtime(_)
+                | SandboxError::Snapshot(_)
                 | SandboxError::Cache { .. }
                 | SandboxError::Thread { .. },
             ) => (StatusCode::INTERNAL_SERVER_ERROR, "api_error"),

@@ -19,7 +19,8 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
+use serde_json::value::RawValue;
 
 use super::limits::Limits;
 use super::runner::Execution;
@@ -67,7 +68,10 @@ struct BashInput {
 struct GuestAnswer {
     content: String,
     is_error: bool,
-    state: Option<Value>,
+    /// Kept as the text the component printed (canonical JSON, keys
+    /// sorted), which is what is saved and compared with the saved state:
+    /// no parse into a tree and back on every call.
+    state: Option<Box<RawValue>>,
     /// The shell's own timer ended the command (the component then exits
     /// non-zero, so nothing was committed).
     #[serde(default)]
@@ -253,7 +257,7 @@ fn bash_result(exec: &Execution, timeout: Duration) -> (ToolResult, Keep) {
     };
     let keep = match guest.state {
         _ if guest.exited => Keep::Ended,
-        Some(state) => Keep::New(state.to_string()),
+        Some(state) => Keep::New(state.get().to_owned()),
         None => Keep::Unchanged,
     };
     (result, keep)

@@ -22,16 +22,36 @@ use super::error::SandboxError;
 use super::filesystem::{FsView, HasFs};
 use super::limits::{EPOCH_TICK, Limits};
 use super::runner::CallState;
+use super::snapshot;
 
 /// Bytes of each pooled linear memory kept mapped (and reset in place) when
 /// an instance is freed. By default wasmtime resets a slot with `madvise`,
 /// so every call page-faulted again on each page of data image, stack and
 /// heap it touched: for the 1.1 MB tools component the guest part of a
-/// no-op call went from ~90 µs to ~20-30 µs with this (PERF-01). With
-/// `PAGEMAP_SCAN` (Linux 6.7+) only pages actually dirtied are reset, so this
-/// is a ceiling on resident memory per idle slot; without it wasmtime
-/// memsets the prefix instead.
+/// no-op call went from ~90 µs to ~20-30 µs with this (PERF-01). Without
+/// `PAGEMAP_SCAN` wasmtime memsets this prefix on every reset, so it stays
+/// small there.
 const KEEP_RESIDENT_MEMORY: usize = 2 << 20;
+/// The same with `PAGEMAP_SCAN` (Linux 6.7+), which resets only the pages a
+/// call dirtied, so this is merely a ceiling on resident memory per idle
+/// slot. Large enough for the bash tool, whose snapshot holds its
+/// interpreter: its short calls touch several megabytes, and with the 2 MB
+/// prefix they cost ~10% more in page faults (PERF-06).
+const KEEP_RESIDENT_MEMORY_PAGEMAP: usize = 16 << 20;
+
+/// Whether the running kernel has `PAGEMAP_SCAN` (Linux 6.7 or later),
+/// which wasmtime then uses (`pagemap_scan(Auto)` below).
+fn kernel_has_pagemap_scan() -> bool {
+    let Ok(release) = std::fs::read_to_string("/proc/sys/kernel/osrelease") else {
+        return false;
+    };
+    let mut numbers = release
+        .split(|c: char| !c.is_ascii_digit())
+        .map(|n| n.parse::<u32>().unwrap_or(0));
+    let major = numbers.next().unwrap_or(0);
+    let minor = numbers.next().unwrap_or(0);
+    (major, minor) >= (6, 7)
+}
 /// The same for tables (a Rust guest's funcref table is a few KB).
 const KEEP_RESIDENT_TABLE: usize = 64 << 10;
 
@@ -40,6 +60,8 @@ pub(crate) struct WasmEngine {
     pub engine: wasmtime::Engine,
     linker: Linker<CallState>,
     cache_dir: Option<PathBuf>,
+    /// Fuel and memory for a component's pre-initialiser, as for a call.
+    limits: Limits,
     loaded: Mutex<HashMap<String, InstancePre<CallState>>>,
     ticker_stop: Arc<AtomicBool>,
 }
@@ -89,6 +111,7 @@ impl WasmEngine {
             engine,
             linker,
             cache_dir,
+            limits: limits.clone(),
             loaded: Mutex::default(),
             ticker_stop,
         })
@@ -115,10 +138,11 @@ impl WasmEngine {
 
     fn compile(&self, key: &str, wasm: &[u8]) -> Result<Component, SandboxError> {
         let Some(dir) = &self.cache_dir else {
-            return Component::new(&self.engine, wasm).map_err(SandboxError::Component);
+            return self.compile_uncached(wasm);
         };
         let mut h = DefaultHasher::new();
         self.engine.precompile_compatibility_hash().hash(&mut h);
+        snapshot::SNAPSHOT_FORMAT.hash(&mut h);
         let file = dir.join(format!("{key}-{:016x}.cwasm", h.finish()));
         if file.exists() {
             // SAFETY: the file was written by `Component::serialize` of an
@@ -128,7 +152,7 @@ impl WasmEngine {
                 return Ok(c);
             }
         }
-        let component = Component::new(&self.engine, wasm).map_err(SandboxError::Component)?;
+        let component = self.compile_uncached(wasm)?;
         // A cache that cannot be written only costs the next process a compile.
         if let Err(e) = component
             .serialize()
@@ -138,6 +162,19 @@ impl WasmEngine {
             tracing::warn!("not caching the compiled component: {e}");
         }
         Ok(component)
+    }
+}
+
+impl WasmEngine {
+    /// Compiles `wasm`, pre-initialised first if it asks to be
+    /// ([`snapshot`]). A failed pre-initialisation is logged and the
+    /// component compiled as it is: it still works, only more slowly.
+    fn compile_uncached(&self, wasm: &[u8]) -> Result<Component, SandboxError> {
+        let wasm = snapshot::pre_initialize(wasm, &self.limits).unwrap_or_else(|e| {
+            tracing::warn!("{e}; the component runs without a snapshot");
+            std::borrow::Cow::Borrowed(wasm)
+        });
+        Component::new(&self.engine, &wasm).map_err(SandboxError::Component)
     }
 }
 
@@ -175,7 +212,11 @@ fn config(limits: &Limits) -> Config {
         .max_tables_per_component(16)
         .max_core_instances_per_component(16)
         .max_memory_size(limits.memory_bytes)
-        .linear_memory_keep_resident(KEEP_RESIDENT_MEMORY)
+        .linear_memory_keep_resident(if kernel_has_pagemap_scan() {
+            KEEP_RESIDENT_MEMORY_PAGEMAP
+        } else {
+            KEEP_RESIDENT_MEMORY
+        })
         .table_keep_resident(KEEP_RESIDENT_TABLE)
         .pagemap_scan(wasmtime::Enabled::Auto);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));

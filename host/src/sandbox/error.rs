@@ -28,6 +28,10 @@ pub enum SandboxError {
     /// The component could not be compiled or linked.
     #[error("cannot load component: {0:#}")]
     Component(wasmtime::Error),
+    /// A component's `wizer-initialize` failed, so it runs without a
+    /// pre-initialised snapshot.
+    #[error("cannot pre-initialise the component: {0}")]
+    Snapshot(String),
     /// wasmtime failed outside the guest's control.
     #[error("wasmtime: {0:#}")]
     Wasmtime(wasmtime::Error),

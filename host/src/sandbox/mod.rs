@@ -19,6 +19,7 @@ mod output;
 mod preopens;
 pub mod prompt;
 mod runner;
+mod snapshot;
 mod store_iface;
 mod streams;
 

@@ -20,7 +20,7 @@ use crate::store::{Actor, Engine};
 use crate::vfs::{CallOutcome, MountTable, Vfs};
 
 /// Most table elements a guest may grow to.
-const MAX_TABLE_ELEMENTS: usize = 100_000;
+pub(crate) const MAX_TABLE_ELEMENTS: usize = 100_000;
 
 /// The data of one call's `Store`.
 pub struct CallState {
