@@ -228,13 +228,13 @@ fn take_prepared(root: &Path, timeout: Duration) -> Option<(Bash, Arc<AtomicI64>
     })
 }
 
-/// The start of every call's script, on the command's first line: what a
-/// shell built ahead of its call (in a snapshot, see [`prepare`]) would
-/// otherwise share with every other call, the seed of `$RANDOM` and the
-/// start of `$SECONDS`, is set afresh, as a new interpreter has them. It
-/// comes before the replayed options, so `set -x` does not trace it, and
-/// leaves `$?` at 0, as the reference's framing does.
-const FRESHEN: &str = "RANDOM=$SRANDOM SECONDS=0; ";
+/// Run in a prepared shell before its call's script: what a shell built
+/// ahead of its call (in a snapshot, see [`prepare`]) would otherwise share
+/// with every other call, the seed of `$RANDOM` and the start of
+/// `$SECONDS`, is set afresh, as a new interpreter has them. An `exec` of
+/// its own, so that the command's diagnostics (line and column), its
+/// `set -x` trace and `$?` are untouched by it.
+const FRESHEN: &str = "RANDOM=$SRANDOM SECONDS=0";
 
 /// Runs one call with `/mnt/memory` served from `root` (`/mnt/memory`
 /// itself inside the component; a temporary directory in tests), starting
@@ -266,7 +266,11 @@ fn discard<T>(value: T) {
 
 async fn run_async(call: &Call, saved: Option<&Value>, root: &Path) -> Answer {
     let (mut bash, status) = match take_prepared(root, call.timeout) {
-        Some(prepared) => prepared,
+        Some((mut bash, status)) => {
+            // Two assignments to special variables: nothing to report.
+            let _ = bash.exec(FRESHEN).await;
+            (bash, status)
+        }
         None => {
             let status = Arc::new(AtomicI64::new(NOT_REACHED));
             match shell(root, call.timeout, EndMarker(status.clone())) {
@@ -295,7 +299,7 @@ async fn run_in(bash: &mut Bash, status: &AtomicI64, call: &Call, saved: Option<
     // The marker stands on a line of its own: an error that abandons the
     // rest of the command's line (`$((1/0))`) must not skip it.
     let script = format!(
-        "{FRESHEN}{prelude}{{ {}\n}} </dev/null 2>&1\n{END_MARKER} $?\n",
+        "{prelude}{{ {}\n}} </dev/null 2>&1\n{END_MARKER} $?\n",
         call.command
     );
     let result = bash.exec(&script).await;

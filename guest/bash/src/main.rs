@@ -27,6 +27,9 @@ mod component {
 
     impl Guest for Snapshot {
         fn wizer_initialize() {
+            // The heap a call needs is then part of the snapshot's memory:
+            // no call grows it for a short command.
+            super::reserve_heap();
             // A shell that cannot be built now is built by the call, which
             // then reports why.
             let _ = memstore_bash::prepare(
@@ -42,14 +45,25 @@ mod component {
 /// Heap the shell needs for a typical call, taken from the host at once.
 const HEAP_UP_FRONT: usize = 8 << 20;
 
-fn main() {
-    // One `memory.grow` for what building the interpreter allocates, instead
-    // of one per 64 KiB page as the allocator asks for more: each grow is a
-    // host call that remaps the memory (PERF-06).
+/// One `memory.grow` for what building the interpreter and a short command
+/// allocate, instead of one per 64 KiB page as the allocator asks for more:
+/// each grow is a host call that remaps the memory (PERF-06). In a
+/// pre-initialised instance the heap is there already and this only takes
+/// and returns a free block.
+fn reserve_heap() {
     drop(Vec::<u8>::with_capacity(HEAP_UP_FRONT));
+}
+
+fn main() {
+    reserve_heap();
     let answer = answer();
     println!("{}", answer.to_json());
-    std::process::exit(answer.exit_code());
+    // Returning is success; `exit(0)` would reach the host as an error
+    // value (`I32Exit`), which costs a backtrace where those are enabled.
+    let code = answer.exit_code();
+    if code != 0 {
+        std::process::exit(code);
+    }
 }
 
 fn answer() -> Answer {
