@@ -197,9 +197,10 @@ thread_local! {
 /// host therefore runs this once, through the component's
 /// `wizer-initialize` export, and snapshots the instance: every call then
 /// starts from a memory image that already holds the shell (PERF-06). What
-/// must differ between calls is made fresh by each call's script instead
-/// (see [`FRESHEN`]); nothing here touches a file, a stream or a clock
-/// handle, which a snapshot could not carry.
+/// must differ between calls (the seed of `$RANDOM`, the start of
+/// `$SECONDS`) is set afresh by each call that takes the prepared shell;
+/// nothing here touches a file, a stream or a clock handle, which a snapshot
+/// could not carry.
 ///
 /// # Errors
 /// Why the shell could not be built.

@@ -14,7 +14,7 @@
 use std::io::Read as _;
 use std::path::Path;
 
-use memstore_bash::{Answer, Call, DEFAULT_TIMEOUT, MOUNT_ROOT};
+use memstore_bash::{Answer, Call, MOUNT_ROOT};
 
 #[cfg(target_arch = "wasm32")]
 mod component {
@@ -34,7 +34,7 @@ mod component {
             // then reports why.
             let _ = memstore_bash::prepare(
                 std::path::Path::new(super::MOUNT_ROOT),
-                super::DEFAULT_TIMEOUT,
+                memstore_bash::DEFAULT_TIMEOUT,
             );
         }
     }
