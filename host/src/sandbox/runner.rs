@@ -20,7 +20,7 @@ use crate::store::{Actor, Engine};
 use crate::vfs::{CallOutcome, MountTable, Vfs};
 
 /// Most table elements a guest may grow to.
-pub(crate) const MAX_TABLE_ELEMENTS: usize = 100_000;
+const MAX_TABLE_ELEMENTS: usize = 100_000;
 
 /// The data of one call's `Store`.
 pub struct CallState {
@@ -41,9 +41,16 @@ impl WasiView for CallState {
 
 /// Caps linear memory and remembers whether the cap was hit, so the result
 /// can name the limit instead of a bare trap.
-struct MemoryLimiter {
+pub(crate) struct MemoryLimiter {
     max: usize,
     hit: bool,
+}
+
+impl MemoryLimiter {
+    /// A limiter allowing `max` bytes of linear memory.
+    pub(crate) fn new(max: usize) -> Self {
+        Self { max, hit: false }
+    }
 }
 
 impl ResourceLimiter for MemoryLimiter {
@@ -129,10 +136,7 @@ pub(crate) fn run(
     }
     let wasi = wasi.build();
     let vfs = Vfs::new(spec.store.clone(), spec.mounts, spec.actor, spec.dirs);
-    let limiter = MemoryLimiter {
-        max: spec.limits.memory_bytes,
-        hit: false,
-    };
+    let limiter = MemoryLimiter::new(spec.limits.memory_bytes);
     let mut store = Store::new(
         engine,
         CallState {

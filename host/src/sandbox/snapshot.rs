@@ -22,12 +22,13 @@
 use std::borrow::Cow;
 
 use wasmtime::component::{Linker, ResourceTable};
-use wasmtime::{Config, Engine, OptLevel, ResourceLimiter, Store};
+use wasmtime::{Config, Engine, OptLevel, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wizer::Wizer;
 
 use super::error::SandboxError;
 use super::limits::Limits;
+use super::runner::MemoryLimiter;
 
 /// The export a component offers for pre-initialisation: a `func()` at the
 /// component's top level (WIT: `export wizer-initialize: func();`, as in
@@ -69,10 +70,10 @@ pub(crate) fn pre_initialize<'a>(
             // closed and stdout/stderr are discarded by default.
             wasi: WasiCtx::builder().build(),
             table: ResourceTable::new(),
-            max_memory: limits.memory_bytes,
+            limiter: MemoryLimiter::new(limits.memory_bytes),
         },
     );
-    store.limiter(|s| s as &mut dyn ResourceLimiter);
+    store.limiter(|s| &mut s.limiter);
     store.set_fuel(limits.fuel).map_err(fail)?;
     let mut wizer = Wizer::new();
     // The component's own lift of the export still refers to the core
@@ -116,7 +117,7 @@ fn exports_initializer(wasm: &[u8]) -> bool {
 struct InitState {
     wasi: WasiCtx,
     table: ResourceTable,
-    max_memory: usize,
+    limiter: MemoryLimiter,
 }
 
 impl WasiView for InitState {
@@ -125,26 +126,6 @@ impl WasiView for InitState {
             ctx: &mut self.wasi,
             table: &mut self.table,
         }
-    }
-}
-
-impl ResourceLimiter for InitState {
-    fn memory_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _max: Option<usize>,
-    ) -> wasmtime::Result<bool> {
-        Ok(desired <= self.max_memory)
-    }
-
-    fn table_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _max: Option<usize>,
-    ) -> wasmtime::Result<bool> {
-        Ok(desired <= super::runner::MAX_TABLE_ELEMENTS)
     }
 }
 
