@@ -42,6 +42,9 @@ pub const TERMINATED: &str = "bash: bash session terminated; restart required";
 /// a live shell (a JSON object) can be.
 const TERMINATED_STATE: &str = "\"terminated\"";
 /// A command's time when the call gives none (the reference's 120 s).
+/// The guest prepares its snapshot's shell for this timeout
+/// (`memstore_bash::DEFAULT_TIMEOUT`, which must match): a call with another
+/// timeout builds a shell of its own, slower but alike.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 /// The longest `timeout_ms` accepted: a call holds a pool slot and its
 /// session's shell for that long.

@@ -39,19 +39,6 @@ const KEEP_RESIDENT_MEMORY: usize = 2 << 20;
 /// prefix they cost ~10% more in page faults (PERF-06).
 const KEEP_RESIDENT_MEMORY_PAGEMAP: usize = 16 << 20;
 
-/// Whether the running kernel has `PAGEMAP_SCAN` (Linux 6.7 or later),
-/// which wasmtime then uses (`pagemap_scan(Auto)` below).
-fn kernel_has_pagemap_scan() -> bool {
-    let Ok(release) = std::fs::read_to_string("/proc/sys/kernel/osrelease") else {
-        return false;
-    };
-    let mut numbers = release
-        .split(|c: char| !c.is_ascii_digit())
-        .map(|n| n.parse::<u32>().unwrap_or(0));
-    let major = numbers.next().unwrap_or(0);
-    let minor = numbers.next().unwrap_or(0);
-    (major, minor) >= (6, 7)
-}
 /// The same for tables (a Rust guest's funcref table is a few KB).
 const KEEP_RESIDENT_TABLE: usize = 64 << 10;
 
@@ -163,9 +150,7 @@ impl WasmEngine {
         }
         Ok(component)
     }
-}
 
-impl WasmEngine {
     /// Compiles `wasm`, pre-initialised first if it asks to be
     /// ([`snapshot`]). A failed pre-initialisation is logged and the
     /// component compiled as it is: it still works, only more slowly.
@@ -194,6 +179,28 @@ fn store_atomically(dir: &Path, file: &Path, bytes: &[u8]) -> Result<(), Sandbox
 /// (wasmtime writes `/tmp/perf-<pid>.map`); for profiling only.
 const PROFILER_ENV: &str = "MEMSTORE_WASM_PROFILER";
 
+/// [`KEEP_RESIDENT_MEMORY_PAGEMAP`] where the running kernel has
+/// `PAGEMAP_SCAN`, which wasmtime then uses (`pagemap_scan(Auto)` below),
+/// else [`KEEP_RESIDENT_MEMORY`].
+fn keep_resident_memory() -> usize {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    if has_pagemap_scan(&release) {
+        KEEP_RESIDENT_MEMORY_PAGEMAP
+    } else {
+        KEEP_RESIDENT_MEMORY
+    }
+}
+
+/// Whether a Linux release (`6.12.57+deb13-amd64`) is 6.7 or later.
+fn has_pagemap_scan(release: &str) -> bool {
+    let mut numbers = release
+        .split(|c: char| !c.is_ascii_digit())
+        .map(|n| n.parse::<u32>().unwrap_or(0));
+    let major = numbers.next().unwrap_or(0);
+    let minor = numbers.next().unwrap_or(0);
+    (major, minor) >= (6, 7)
+}
+
 fn config(limits: &Limits) -> Config {
     let mut config = Config::new();
     config.wasm_component_model(true);
@@ -212,11 +219,7 @@ fn config(limits: &Limits) -> Config {
         .max_tables_per_component(16)
         .max_core_instances_per_component(16)
         .max_memory_size(limits.memory_bytes)
-        .linear_memory_keep_resident(if kernel_has_pagemap_scan() {
-            KEEP_RESIDENT_MEMORY_PAGEMAP
-        } else {
-            KEEP_RESIDENT_MEMORY
-        })
+        .linear_memory_keep_resident(keep_resident_memory())
         .table_keep_resident(KEEP_RESIDENT_TABLE)
         .pagemap_scan(wasmtime::Enabled::Auto);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
@@ -264,4 +267,19 @@ fn linker(engine: &wasmtime::Engine) -> wasmtime::Result<Linker<CallState>> {
 
 fn cli_view(t: &mut CallState) -> wasmtime_wasi::cli::WasiCliCtxView<'_> {
     wasmtime_wasi::cli::WasiCliView::cli(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn perf_06_pages_are_kept_resident_only_where_the_kernel_resets_them_by_scan() {
+        assert!(has_pagemap_scan("6.7.0"));
+        assert!(has_pagemap_scan("6.12.57+deb13-amd64"));
+        assert!(has_pagemap_scan("7.0.1"));
+        assert!(!has_pagemap_scan("6.6.30-generic"));
+        assert!(!has_pagemap_scan("5.15.0"));
+        assert!(!has_pagemap_scan(""));
+    }
 }
