@@ -380,3 +380,439 @@ async fn ses_04_tool_call_log_lists_calls_that_wrote() {
     let (status, body) = s.call(s.req_as(&s.other, Method::GET, &path)).await;
     assert_eq!((status, error_type(&body)), (404, "not_found_error"));
 }
+
+/// Opens a session on `store` run by agent `agent` (with `extra` fields
+/// merged into the body) and returns it.
+async fn agent_session(s: &TestServer, store: &str, agent: Value, extra: Value) -> Value {
+    let mut body = json!({ "resources": [attach(store, "read_write")], "agent": agent });
+    body.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().cloned().unwrap_or_default());
+    let (status, out) = s
+        .call(s.req(Method::POST, "/v1/sessions").json(&body))
+        .await;
+    assert_eq!(status, 200, "{out}");
+    out
+}
+
+/// Every page of `path` (which has no query yet) with `query` and
+/// `limit`, concatenated.
+async fn all_pages(s: &TestServer, path: &str, query: &str, limit: usize) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut page: Option<String> = None;
+    loop {
+        let mut url = format!("{path}?limit={limit}{query}");
+        if let Some(p) = &page {
+            url.push_str(&format!("&page={p}"));
+        }
+        let (status, body) = s.call(s.req(Method::GET, &url)).await;
+        assert_eq!(status, 200, "{url}: {body}");
+        let data = body["data"].as_array().unwrap();
+        assert!(data.len() <= limit);
+        out.extend(data.iter().cloned());
+        match body["next_page"].as_str() {
+            Some(next) => page = Some(next.to_owned()),
+            None => return out,
+        }
+    }
+}
+
+/// Runs a tool call with the admin key and insists it succeeded.
+async fn ok_tool(s: &TestServer, session: &Value, name: &str, input: Value) -> Value {
+    let (status, out) = tool(s, &s.admin, id(session), name, input).await;
+    assert_eq!(status, 200, "{out}");
+    assert_eq!(out["is_error"], false, "{name}: {out}");
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ses_04_session_carries_its_agent() {
+    let s = TestServer::start().await;
+    let store = s.store("notes").await;
+    let agent = json!({"id": "billing", "name": "Billing bot", "metadata": {"team": "finance"}});
+    let quiet = agent_session(&s, &store, agent.clone(), json!({})).await;
+    assert_eq!(quiet["agent"], agent);
+    assert_eq!(
+        quiet.get("render_agent_in_prompt"),
+        None,
+        "false is left off"
+    );
+    let (status, got) = s
+        .call(s.req(Method::GET, &format!("/v1/sessions/{}", id(&quiet))))
+        .await;
+    assert_eq!(
+        (status, &got),
+        (200, &quiet),
+        "retrieve answers what create did"
+    );
+    let prompt_of = |sesn: &Value| format!("/v1/sessions/{}/system_prompt", id(sesn));
+    let (_, prompt) = s.call(s.req(Method::GET, &prompt_of(&quiet))).await;
+    let text = prompt["text"].as_str().unwrap();
+    assert!(
+        !text.contains("finance") && !text.contains("billing") && !text.contains("Billing"),
+        "the agent is not in the prompt unasked: {text}"
+    );
+
+    let named = agent_session(
+        &s,
+        &store,
+        agent.clone(),
+        json!({"render_agent_in_prompt": true}),
+    )
+    .await;
+    assert_eq!(named["render_agent_in_prompt"], true);
+    let (_, prompt) = s.call(s.req(Method::GET, &prompt_of(&named))).await;
+    let text = prompt["text"].as_str().unwrap();
+    assert!(
+        text.starts_with(
+            "# Memory\n\nYou are the agent Billing bot (agent id: billing).\n\
+             Agent metadata:\n- team: finance\n\n"
+        ),
+        "{text}"
+    );
+    // Only id is required.
+    let bare = agent_session(&s, &store, json!({"id": "support"}), json!({})).await;
+    assert_eq!(
+        bare["agent"],
+        json!({"id": "support", "name": null, "metadata": {}})
+    );
+    // The list shows the agent too.
+    let listed = all_pages(&s, "/v1/sessions", "", 100).await;
+    assert_eq!(listed, [bare, named, quiet.clone()], "newest first");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ses_04_versions_and_events_by_agent_through_tools_and_bash() {
+    let s = TestServer::start().await;
+    let store = s.store("notes").await;
+    let billing = json!({"id": "billing"});
+    let b1 = agent_session(&s, &store, billing.clone(), json!({})).await;
+    let sup = agent_session(&s, &store, json!({"id": "support"}), json!({})).await;
+    let b2 = agent_session(&s, &store, billing, json!({})).await;
+    let plain = session(&s, json!([attach(&store, "read_write")])).await;
+    let file = |p: &str| format!("/mnt/memory/notes/{p}");
+    let write = |p: &str, c: &str| json!({"file_path": file(p), "content": c});
+    let bash = |c: &str| json!({"command": c});
+
+    ok_tool(&s, &b1, "write", write("a.md", "one\n")).await;
+    ok_tool(&s, &sup, "write", write("s.md", "support\n")).await;
+    ok_tool(
+        &s,
+        &b2,
+        "bash",
+        bash("echo from-bash > notes/b.md && echo more >> notes/b.md"),
+    )
+    .await;
+    let edit = json!({"file_path": file("a.md"), "old_string": "one", "new_string": "two"});
+    ok_tool(&s, &b1, "edit", edit).await;
+    ok_tool(&s, &plain, "write", write("p.md", "plain\n")).await;
+    let create = json!({"command": "create", "path": "/memories/m.md", "file_text": "memo\n"});
+    ok_tool(&s, &sup, "memory", create).await;
+    s.memory(&store, "/op.md", "from the operator").await;
+    ok_tool(
+        &s,
+        &b2,
+        "bash",
+        bash("mv notes/b.md notes/c.md; mkdir -p notes/d && cp notes/c.md notes/d/e.md"),
+    )
+    .await;
+    ok_tool(&s, &sup, "bash", bash("rm notes/s.md")).await;
+    ok_tool(&s, &b1, "write", write("a.md", "three\n")).await;
+
+    let versions = format!("/v1/memory_stores/{store}/memory_versions");
+    let all = all_pages(&s, &versions, "", 100).await;
+    let by = |sessions: &[&Value]| -> Vec<Value> {
+        all.iter()
+            .filter(|v| {
+                sessions
+                    .iter()
+                    .any(|x| v["created_by"]["session_id"] == x["id"])
+            })
+            .map(|v| v["id"].clone())
+            .collect()
+    };
+    let billing_ids = by(&[&b1, &b2]);
+    let support_ids = by(&[&sup]);
+    assert!(billing_ids.len() >= 6, "{all:?}");
+    assert!(support_ids.len() >= 3, "{all:?}");
+    for (agent, expected) in [("billing", &billing_ids), ("support", &support_ids)] {
+        for limit in [1, 2, 100] {
+            let got = all_pages(&s, &versions, &format!("&agent_id={agent}"), limit).await;
+            let ids: Vec<Value> = got.iter().map(|v| v["id"].clone()).collect();
+            assert_eq!(&ids, expected, "{agent}, pages of {limit}");
+            for v in &got {
+                // The reference's actor object, exactly.
+                let actor = v["created_by"].as_object().unwrap();
+                assert_eq!(actor.len(), 2, "{v}");
+                assert_eq!(actor["type"], "session_actor");
+            }
+        }
+    }
+    let combined = all_pages(
+        &s,
+        &versions,
+        &format!("&agent_id=billing&session_id={}", id(&b2)),
+        100,
+    )
+    .await;
+    assert_eq!(combined.len(), by(&[&b2]).len(), "filters combine with AND");
+
+    // Events: the page form, filtered by agent, oldest first.
+    let events = format!("/v1/memory_stores/{store}/events");
+    for (agent, sessions, expected) in [
+        ("billing", vec![id(&b1), id(&b2)], &billing_ids),
+        ("support", vec![id(&sup)], &support_ids),
+    ] {
+        let got = all_pages(&s, &events, &format!("&agent_id={agent}"), 3).await;
+        let ids: Vec<Value> = got.iter().map(|e| e["memory_version_id"].clone()).collect();
+        let mut oldest_first = expected.clone();
+        oldest_first.reverse();
+        assert_eq!(ids, oldest_first, "{agent}");
+        for e in &got {
+            assert_eq!(e["agent_id"], agent, "{e}");
+            assert!(sessions.contains(&e["session_id"].as_str().unwrap()), "{e}");
+        }
+    }
+    // The stream form: the support agent's stream holds exactly its
+    // sessions' changes, in order, also those made after it opened.
+    let resp = s
+        .req(Method::GET, &format!("{events}?agent_id=support"))
+        .header("accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let later = ok_tool(&s, &b1, "write", write("late-billing.md", "x")).await;
+    let late = ok_tool(&s, &sup, "write", write("late-support.md", "x")).await;
+    let streamed = api_support::read_sse(resp, support_ids.len() + 1).await;
+    let mut expected: Vec<Value> = support_ids.iter().rev().cloned().collect();
+    expected.push(late["changes"][0]["version_id"].clone());
+    let got: Vec<Value> = streamed
+        .iter()
+        .map(|(_, _, e)| e["memory_version_id"].clone())
+        .collect();
+    assert_eq!(got, expected);
+    assert!(!got.contains(&later["changes"][0]["version_id"]));
+    assert!(streamed.iter().all(|(_, _, e)| e["agent_id"] == "support"));
+    // The operator's and the agentless session's events carry no agent_id.
+    let every = all_pages(&s, &events, "", 100).await;
+    let agentless: Vec<&Value> = every
+        .iter()
+        .filter(|e| e["session_id"] == id(&plain) || e["actor"]["type"] == "api_actor")
+        .collect();
+    assert!(agentless.len() >= 3, "{every:?}");
+    assert!(agentless.iter().all(|e| e.get("agent_id").is_none()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ses_04_sessions_list_by_agent_newest_first_paged() {
+    let s = TestServer::start().await;
+    let store = s.store("notes").await;
+    let billing = json!({"id": "billing"});
+    let b1 = agent_session(&s, &store, billing.clone(), json!({})).await;
+    let sup = agent_session(&s, &store, json!({"id": "support"}), json!({})).await;
+    let b2 = agent_session(&s, &store, billing.clone(), json!({})).await;
+    let plain = session(&s, json!([attach(&store, "read_write")])).await;
+    let b3 = agent_session(&s, &store, billing, json!({})).await;
+    let ids = |v: Vec<Value>| -> Vec<String> { v.iter().map(|x| id(x).to_owned()).collect() };
+    let want = |v: &[&Value]| -> Vec<String> { v.iter().map(|x| id(x).to_owned()).collect() };
+    for limit in [1, 2, 20] {
+        let got = ids(all_pages(&s, "/v1/sessions", "&agent_id=billing", limit).await);
+        assert_eq!(got, want(&[&b3, &b2, &b1]), "pages of {limit}");
+    }
+    let got = ids(all_pages(&s, "/v1/sessions", "&agent_id=support", 20).await);
+    assert_eq!(got, want(&[&sup]));
+    let got = ids(all_pages(&s, "/v1/sessions", "", 2).await);
+    assert_eq!(got, want(&[&b3, &plain, &b2, &sup, &b1]));
+    assert!(
+        all_pages(&s, "/v1/sessions", "&agent_id=nobody", 20)
+            .await
+            .is_empty()
+    );
+    // Another workspace sees none of them, even by agent id (SEC-01).
+    let (status, page) = s
+        .call(s.req_as(&s.other, Method::GET, "/v1/sessions?agent_id=billing"))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["data"], json!([]));
+    // A reader may list.
+    let (status, _) = s
+        .call(s.req_as(&s.reader, Method::GET, "/v1/sessions"))
+        .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ses_04_bad_agent_and_unknown_filters_are_400_naming_the_field() {
+    let s = TestServer::start().await;
+    let store = s.store("notes").await;
+    let many: serde_json::Map<String, Value> =
+        (0..17).map(|i| (format!("k{i}"), json!("v"))).collect();
+    let cases = [
+        (json!({"agent": {"id": ""}}), "agent.id"),
+        (json!({"agent": {"id": "a".repeat(256)}}), "agent.id"),
+        (json!({"agent": {"id": "bell\u{7}"}}), "agent.id"),
+        (json!({"agent": {"id": "a", "name": ""}}), "agent.name"),
+        (
+            json!({"agent": {"id": "a", "metadata": many}}),
+            "agent.metadata",
+        ),
+        (json!({"agent": {"id": 7}}), "invalid type"),
+        (json!({"agent": {"name": "no id"}}), "missing field `id`"),
+        (
+            json!({"agent": {"id": "a", "role": "x"}}),
+            "unknown field `role`",
+        ),
+        (json!({"agent": "billing"}), "invalid type"),
+        (
+            json!({"render_agent_in_prompt": true}),
+            "render_agent_in_prompt",
+        ),
+    ];
+    for (extra, field) in cases {
+        let mut body = json!({"resources": [attach(&store, "read_write")]});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().cloned().unwrap());
+        let (status, resp) = s
+            .call(s.req(Method::POST, "/v1/sessions").json(&body))
+            .await;
+        assert_eq!(
+            (status, error_type(&resp)),
+            (400, "invalid_request_error"),
+            "{body}"
+        );
+        let message = resp["error"]["message"].as_str().unwrap();
+        assert!(message.contains(field), "{body}: {message}");
+    }
+    assert!(
+        all_pages(&s, "/v1/sessions", "", 20).await.is_empty(),
+        "nothing was created"
+    );
+
+    let versions = format!("/v1/memory_stores/{store}/memory_versions");
+    let events = format!("/v1/memory_stores/{store}/events");
+    let long = "a".repeat(256);
+    for (url, field) in [
+        (format!("{versions}?agent_id="), "agent_id"),
+        (format!("{versions}?agent_id={long}"), "agent_id"),
+        (format!("{versions}?agent_id=a%0Ab"), "agent_id"),
+        (format!("{versions}?agent=billing"), "agent"),
+        (format!("{versions}?agentid=billing"), "agentid"),
+        (format!("{versions}?agent_id=a&agent_id=b"), "agent_id"),
+        (format!("{events}?agent_id="), "agent_id"),
+        (format!("{events}?agent=billing"), "agent"),
+        ("/v1/sessions?agent_id=".to_owned(), "agent_id"),
+        ("/v1/sessions?agent=billing".to_owned(), "agent"),
+        ("/v1/sessions?limit=0".to_owned(), "limit"),
+    ] {
+        let (status, resp) = s.call(s.req(Method::GET, &url)).await;
+        assert_eq!(
+            (status, error_type(&resp)),
+            (400, "invalid_request_error"),
+            "{url}"
+        );
+        let message = resp["error"]["message"].as_str().unwrap();
+        assert!(message.contains(field), "{url}: {message}");
+    }
+    // The stream form refuses a bad agent id before it starts.
+    let (status, _) = s
+        .call(
+            s.req(Method::GET, &format!("{events}?agent_id="))
+                .header("accept", "text/event-stream"),
+        )
+        .await;
+    assert_eq!(status, 400);
+    // What the SDKs send, and the reference's removed parameters, still pass.
+    for url in [
+        format!("{versions}?beta=true&order=desc&order_by=created_at&view=basic"),
+        format!("{events}?beta=true"),
+        "/v1/sessions?beta=true".to_owned(),
+    ] {
+        let (status, resp) = s.call(s.req(Method::GET, &url)).await;
+        assert_eq!(status, 200, "{url}: {resp}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ses_04_session_without_agent_behaves_as_before() {
+    let s = TestServer::start().await;
+    let store = s.store("notes").await;
+    let sesn = session(&s, json!([attach(&store, "read_write")])).await;
+    let mut keys: Vec<&str> = sesn
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "created_at",
+            "ended_at",
+            "id",
+            "owner_api_key_id",
+            "resources",
+            "type"
+        ]
+    );
+    let input = json!({"file_path": "/mnt/memory/notes/a.md", "content": "x\n"});
+    let out = ok_tool(&s, &sesn, "write", input).await;
+    let vid = out["changes"][0]["version_id"].as_str().unwrap();
+    let (_, v) = s
+        .call(s.req(
+            Method::GET,
+            &format!("/v1/memory_stores/{store}/memory_versions/{vid}"),
+        ))
+        .await;
+    assert_eq!(
+        v["created_by"],
+        json!({"type": "session_actor", "session_id": id(&sesn)})
+    );
+    let (_, page) = s
+        .call(s.req(Method::GET, &format!("/v1/sessions/{}/events", id(&sesn))))
+        .await;
+    let e = &page["data"][0];
+    assert_eq!(e["session_id"], id(&sesn));
+    assert!(e.get("agent_id").is_none(), "{e}");
+    let (_, prompt) = s
+        .call(s.req(
+            Method::GET,
+            &format!("/v1/sessions/{}/system_prompt", id(&sesn)),
+        ))
+        .await;
+    assert!(
+        prompt["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("# Memory\n\nYou have persistent memory")
+    );
+    let (_, listed) = s.call(s.req(Method::GET, "/v1/sessions")).await;
+    assert_eq!(listed["data"], json!([sesn]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_05_openapi_documents_the_agent_filters() {
+    let s = TestServer::start().await;
+    let (status, doc) = s.call(s.req(Method::GET, "/v1/openapi.json")).await;
+    assert_eq!(status, 200);
+    let params = |path: &str, method: &str| -> Vec<String> {
+        doc["paths"][path][method]["parameters"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{method} {path} has no parameters"))
+            .iter()
+            .map(|p| p["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let versions = params("/v1/memory_stores/{memory_store_id}/memory_versions", "get");
+    assert!(versions.contains(&"agent_id".to_owned()), "{versions:?}");
+    assert!(!versions.contains(&"beta".to_owned()), "{versions:?}");
+    let events = params("/v1/memory_stores/{memory_store_id}/events", "get");
+    assert!(events.contains(&"agent_id".to_owned()), "{events:?}");
+    let sessions = params("/v1/sessions", "get");
+    assert!(sessions.contains(&"agent_id".to_owned()), "{sessions:?}");
+    assert!(doc["paths"]["/v1/sessions"]["post"].is_object());
+    assert!(doc["components"]["schemas"]["Agent"].is_object());
+    assert!(doc["components"]["schemas"]["AgentParam"].is_object());
+}

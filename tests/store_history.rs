@@ -524,3 +524,258 @@ fn dur_03_database_from_newer_release_is_refused() {
     let err = memstore::store::Engine::open_sqlite(&path, EngineConfig::default()).unwrap_err();
     assert!(err.to_string().contains("upgrade memstore"), "{err}");
 }
+
+/// Opens a session of the default workspace on `store`, run by `agent`.
+fn agent_session(db: &TestDb, store: &str, agent: Option<&str>) -> String {
+    use memstore::store::sessions::{Agent, NewAgent, NewAttachment, NewSession};
+    let new = NewSession {
+        workspace_id: "default".into(),
+        owner_api_key_id: None,
+        resources: vec![NewAttachment {
+            memory_store_id: store.into(),
+            ..Default::default()
+        }],
+    };
+    let agent = agent.map(|id| NewAgent {
+        agent: Agent {
+            id: id.into(),
+            name: None,
+            metadata: Default::default(),
+        },
+        render_in_prompt: false,
+    });
+    db.engine.create_agent_session(new, agent).unwrap().id
+}
+
+#[test]
+fn ver_03_agent_filter_returns_exactly_that_agents_versions_in_order_across_pages() {
+    let db = TestDb::new();
+    let s = db.store("s");
+    // Two agents, three sessions (billing runs two), one agentless session
+    // and an operator, writing interleaved.
+    let b1 = agent_session(&db, &s.id, Some("billing"));
+    let sup = agent_session(&db, &s.id, Some("support"));
+    let b2 = agent_session(&db, &s.id, Some("billing"));
+    let plain = agent_session(&db, &s.id, None);
+    let writers = [&b1, &sup, &b2, &plain];
+    for round in 0..4 {
+        for (i, w) in writers.iter().enumerate() {
+            let path = format!("/{i}/{round}");
+            db.engine
+                .create_memory(&s.id, &path, "x", &session(w))
+                .unwrap();
+        }
+        db.engine
+            .create_memory(&s.id, &format!("/op/{round}"), "x", &user())
+            .unwrap();
+    }
+    let all = versions(&db, &s.id);
+    let of = |ids: &[&String]| -> Vec<String> {
+        all.iter()
+            .filter(|v| ids.iter().any(|id| v.created_by == session(id)))
+            .map(|v| v.id.clone())
+            .collect()
+    };
+    for (agent, sessions) in [("billing", vec![&b1, &b2]), ("support", vec![&sup])] {
+        let mut got = Vec::new();
+        let mut q = VersionQuery {
+            agent_id: Some(agent.into()),
+            limit: 3,
+            ..Default::default()
+        };
+        loop {
+            let page = db.engine.list_versions(&s.id, &q).unwrap();
+            assert!(page.data.len() <= 3);
+            got.extend(page.data.into_iter().map(|v| v.id));
+            match page.next_page {
+                Some(next) => q.page = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(got, of(&sessions), "{agent}: newest first, nothing else");
+    }
+    // Combined with a session filter: AND.
+    let q = VersionQuery {
+        agent_id: Some("billing".into()),
+        created_by: vec![session(&b2)],
+        ..Default::default()
+    };
+    assert_eq!(versions_where(&db, &s.id, q).len(), 4);
+    let nobody = VersionQuery {
+        agent_id: Some("nobody".into()),
+        ..Default::default()
+    };
+    assert!(versions_where(&db, &s.id, nobody).is_empty());
+    // The reference's actor object is unchanged: only type and session id.
+    let v = all.iter().find(|v| v.created_by == session(&b1)).unwrap();
+    assert_eq!(
+        serde_json::to_value(&v.created_by).unwrap(),
+        serde_json::json!({"type": "session_actor", "session_id": b1})
+    );
+}
+
+#[test]
+fn ver_08_events_carry_the_agent_and_filter_by_it() {
+    let db = TestDb::new();
+    let s = db.store("s");
+    let b = agent_session(&db, &s.id, Some("billing"));
+    let p = agent_session(&db, &s.id, None);
+    let m = db
+        .engine
+        .create_memory(&s.id, "/a", "1", &session(&b))
+        .unwrap();
+    db.engine
+        .create_memory(&s.id, "/b", "1", &session(&p))
+        .unwrap();
+    db.engine
+        .put_memory(&s.id, "/a", "2", Precondition::None, &session(&b))
+        .unwrap();
+    db.engine
+        .delete_memory(&s.id, &m.memory.id, None, &session(&b))
+        .unwrap();
+    let all = db
+        .engine
+        .events(&EventQuery {
+            memory_store_id: Some(s.id.clone()),
+            ..Default::default()
+        })
+        .unwrap();
+    let agents: Vec<_> = all.iter().map(|e| e.agent_id.as_deref()).collect();
+    assert_eq!(
+        agents,
+        [
+            None,
+            Some("billing"),
+            None,
+            Some("billing"),
+            Some("billing")
+        ]
+    );
+    let billing = db
+        .engine
+        .events(&EventQuery {
+            memory_store_id: Some(s.id.clone()),
+            agent_id: Some("billing".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(billing.len(), 3);
+    assert!(billing.iter().all(|e| e.session_id.as_deref() == Some(&b)));
+    // An agentless event has no `agent_id` on the wire, as before.
+    let plain = serde_json::to_value(&all[2]).unwrap();
+    assert!(plain.get("agent_id").is_none(), "{plain}");
+}
+
+#[test]
+fn ses_04_bad_agent_or_agent_filter_is_invalid_naming_the_field() {
+    use memstore::store::sessions::{Agent, NewAgent, NewAttachment, NewSession};
+    let db = TestDb::new();
+    let s = db.store("s");
+    let new = || NewSession {
+        workspace_id: "default".into(),
+        owner_api_key_id: None,
+        resources: vec![NewAttachment {
+            memory_store_id: s.id.clone(),
+            ..Default::default()
+        }],
+    };
+    let agent = |id: &str| Agent {
+        id: id.into(),
+        name: None,
+        metadata: Default::default(),
+    };
+    let too_many: std::collections::BTreeMap<_, _> =
+        (0..17).map(|i| (format!("k{i}"), "v".to_owned())).collect();
+    let cases = [
+        (agent(""), "agent.id"),
+        (agent(&"a".repeat(256)), "agent.id"),
+        (agent("bad\nid"), "agent.id"),
+        (
+            Agent {
+                name: Some(String::new()),
+                ..agent("a")
+            },
+            "agent.name",
+        ),
+        (
+            Agent {
+                metadata: too_many,
+                ..agent("a")
+            },
+            "agent.metadata",
+        ),
+    ];
+    for (bad, field) in cases {
+        let err = db
+            .engine
+            .create_agent_session(
+                new(),
+                Some(NewAgent {
+                    agent: bad.clone(),
+                    render_in_prompt: false,
+                }),
+            )
+            .unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Invalid { field: f, .. } if *f == field),
+            "{bad:?}: {err}"
+        );
+    }
+    // 255 characters of any script are fine.
+    db.engine
+        .create_agent_session(
+            new(),
+            Some(NewAgent {
+                agent: agent(&"é".repeat(255)),
+                render_in_prompt: false,
+            }),
+        )
+        .unwrap();
+    let q = VersionQuery {
+        agent_id: Some(String::new()),
+        ..Default::default()
+    };
+    let err = db.engine.list_versions(&s.id, &q).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Invalid {
+                field: "agent_id",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(err.kind(), ErrorKind::Invalid);
+}
+
+#[test]
+fn ses_04_session_without_agent_writes_as_before() {
+    let db = TestDb::new();
+    let s = db.store("s");
+    let id = agent_session(&db, &s.id, None);
+    let session_json = serde_json::to_value(db.engine.session(&id).unwrap().unwrap()).unwrap();
+    let mut keys: Vec<_> = session_json.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "created_at",
+            "ended_at",
+            "id",
+            "owner_api_key_id",
+            "resources",
+            "type"
+        ]
+    );
+    db.engine
+        .create_memory(&s.id, "/a", "x", &session(&id))
+        .unwrap();
+    let [v] = versions(&db, &s.id).try_into().unwrap();
+    assert_eq!(v.created_by, session(&id));
+    let q = VersionQuery {
+        agent_id: Some("anyone".into()),
+        ..Default::default()
+    };
+    assert!(versions_where(&db, &s.id, q).is_empty());
+}

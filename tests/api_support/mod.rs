@@ -160,3 +160,38 @@ pub fn error_type(body: &Value) -> &str {
     );
     body["error"]["type"].as_str().expect("error.type")
 }
+
+/// Reads Server-Sent Events frames of `resp` until `n` events arrived;
+/// returns (id, type, data). Fails after a minute rather than hang.
+pub async fn read_sse(resp: Response, n: usize) -> Vec<(u64, String, Value)> {
+    use futures_util::StreamExt;
+    let mut stream = resp.bytes_stream();
+    let mut buf = String::new();
+    let mut events = Vec::new();
+    let read = async {
+        while events.len() < n {
+            let chunk = stream.next().await.expect("stream open").expect("chunk");
+            buf.push_str(std::str::from_utf8(&chunk).unwrap());
+            while let Some(end) = buf.find("\n\n") {
+                let frame: String = buf.drain(..end + 2).collect();
+                let (mut id, mut ty, mut data) = (None, None, None);
+                for line in frame.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        id = Some(v.trim().parse::<u64>().unwrap());
+                    } else if let Some(v) = line.strip_prefix("event:") {
+                        ty = Some(v.trim().to_owned());
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data = Some(serde_json::from_str::<Value>(v.trim()).unwrap());
+                    }
+                }
+                if let (Some(id), Some(ty), Some(data)) = (id, ty, data) {
+                    events.push((id, ty, data));
+                }
+            }
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(60), read)
+        .await
+        .expect("events arrive");
+    events
+}

@@ -95,3 +95,53 @@ def test_sec_01_sessions_are_confined_to_their_workspace_and_role(server, client
         tool(reader, s, "write", file_path=f"{mount(s)}/x.md", content="x")
     assert reader.get(f"/v1/sessions/{s['id']}", cast_to=object)["id"] == s["id"]
     assert list(client.beta.memory_stores.memories.list(store.id)) == []
+
+
+def open_agent_session(client, store, agent, **extra):
+    body = {"resources": [attach(store)], "agent": agent, **extra}
+    return client.post("/v1/sessions", body=body, cast_to=object)
+
+
+def test_ses_04_sdk_parses_every_version_of_agent_sessions(client, store):
+    # Two agents, three sessions, plus an agentless one; writes through the
+    # file tools, the memory tool and bash. The reference's actor object is
+    # unchanged, so the SDK parses every version as a session_actor.
+    b1 = open_agent_session(client, store, {"id": "billing", "name": "Billing"})
+    sup = open_agent_session(client, store, {"id": "support"})
+    b2 = open_agent_session(client, store, {"id": "billing"})
+    plain = open_session(client, attach(store))
+    assert b1["agent"] == {"id": "billing", "name": "Billing", "metadata": {}}
+    assert "agent" not in plain
+    tool(client, b1, "write", file_path=f"{mount(b1)}/a.md", content="a\n")
+    tool(client, sup, "memory", command="create", path="/memories/s.md", file_text="s\n")
+    out = tool(client, b2, "bash", command=f"echo b > {mount(b2)}/b.md; mv {mount(b2)}/b.md {mount(b2)}/c.md")
+    assert out["is_error"] is False, out
+    tool(client, b1, "edit", file_path=f"{mount(b1)}/a.md", old_string="a", new_string="A")
+    tool(client, plain, "write", file_path=f"{mount(plain)}/p.md", content="p\n")
+
+    from anthropic.types.beta.memory_stores import BetaManagedAgentsMemoryVersion
+
+    versions = client.beta.memory_stores.memory_versions
+    every = list(versions.list(store.id, limit=2))
+    assert len(every) == 6
+    owner = {b1["id"]: "billing", sup["id"]: "support", b2["id"]: "billing", plain["id"]: None}
+    for v in every:
+        assert isinstance(v, BetaManagedAgentsMemoryVersion)
+        assert v.created_by.type == "session_actor"
+        assert v.created_by.session_id in owner
+        assert v.created_by.model_dump() == {"type": "session_actor", "session_id": v.created_by.session_id}
+        again = versions.retrieve(v.id, memory_store_id=store.id)
+        assert again.created_by == v.created_by
+
+    for agent in ("billing", "support"):
+        got = list(versions.list(store.id, limit=1, extra_query={"agent_id": agent}))
+        assert [v.id for v in got] == [v.id for v in every if owner[v.created_by.session_id] == agent]
+
+    with pytest.raises(anthropic.BadRequestError) as e:
+        list(versions.list(store.id, extra_query={"agent_id": ""}))
+    assert "agent_id" in e.value.body["error"]["message"]
+    with pytest.raises(anthropic.BadRequestError):
+        list(versions.list(store.id, extra_query={"agent": "billing"}))
+
+    listed = client.get("/v1/sessions", options={"params": {"agent_id": "billing"}}, cast_to=object)
+    assert [s["id"] for s in listed["data"]] == [b2["id"], b1["id"]]

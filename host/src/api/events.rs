@@ -1,6 +1,7 @@
 //! Events (VER-08): `GET /v1/memory_stores/{id}/events`, as a JSON page or,
 //! when the client accepts `text/event-stream`, as Server-Sent Events that
-//! resume after `Last-Event-ID`.
+//! resume after `Last-Event-ID`. `?agent_id=` keeps one agent's events
+//! (issue 14); that query is strict, so an unknown parameter is a 400.
 //!
 //! The stream polls the engine's event log (a cheap indexed read) and stops
 //! when the store is deleted or the server shuts down, so graceful shutdown
@@ -40,6 +41,26 @@ pub struct EventParams {
     pub limit: Option<u32>,
 }
 
+/// Query of `GET /v1/memory_stores/{id}/events`: [`EventParams`] and an
+/// agent filter; unknown parameters are refused.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StoreEventParams {
+    /// Only events after this id (the JSON form's `next_page` is the same).
+    pub after: Option<u64>,
+    /// `next_page` of the previous page.
+    pub page: Option<String>,
+    /// Page size, 1–100 (default 20).
+    pub limit: Option<u32>,
+    /// memstore only: events caused by sessions of this agent (the
+    /// `agent.id` a session was created with; 1–255 characters).
+    pub agent_id: Option<String>,
+    /// The SDKs' `?beta=true`: accepted, ignored.
+    #[param(ignore)]
+    #[serde(default)]
+    pub beta: super::extract::Ignored,
+}
+
 impl EventParams {
     /// Where the listing starts: after `page` if given, else after `after`.
     ///
@@ -71,24 +92,33 @@ impl EventParams {
 
 /// `GET /v1/memory_stores/{id}/events`
 #[utoipa::path(get, path = "/v1/memory_stores/{memory_store_id}/events", tag = "events",
-    params(EventParams),
+    params(StoreEventParams),
     responses((status = 200, description = "A page of events, oldest first, or an SSE stream \
-        when the request accepts text/event-stream", body = super::schemas::EventPageSchema), (status = 400, description = "Invalid request", body = super::schemas::ErrorSchema), (status = 404, description = "Not found", body = super::schemas::ErrorSchema)))]
+        when the request accepts text/event-stream", body = super::schemas::EventPageSchema), (status = 400, description = "Invalid request, an invalid agent_id, or an unknown query parameter", body = super::schemas::ErrorSchema), (status = 404, description = "Not found", body = super::schemas::ErrorSchema)))]
 pub async fn store_events(
     State(s): State<AppState>,
     caller: Caller,
     PathParams(store_id): PathParams<String>,
-    QueryParams(q): QueryParams<EventParams>,
+    QueryParams(q): QueryParams<StoreEventParams>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
+    if let Some(agent_id) = &q.agent_id {
+        crate::store::sessions::validate_agent_id("agent_id", agent_id)?;
+    }
     let engine = s.engine.clone();
     let id = store_id.clone();
     blocking(move || owned_store(&engine, &caller, &id).map(drop)).await?;
     let query = EventQuery {
         memory_store_id: Some(store_id),
+        agent_id: q.agent_id,
         ..EventQuery::default()
     };
-    respond(s, query, q, &headers).await
+    let paging = EventParams {
+        after: q.after,
+        page: q.page,
+        limit: q.limit,
+    };
+    respond(s, query, paging, &headers).await
 }
 
 /// Answers with a JSON page or an SSE stream of the events `base` selects.

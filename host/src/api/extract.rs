@@ -59,8 +59,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
     })
 }
 
-/// Query-string parameters. Unknown parameters (such as the SDK's
-/// `?beta=true`) are ignored; malformed values are 400.
+/// A query parameter a strict query type accepts and ignores (the SDKs'
+/// `?beta=true`): a type with `#[serde(deny_unknown_fields)]` refuses
+/// every other parameter it does not name.
+pub type Ignored = Option<serde::de::IgnoredAny>;
+
+/// Query-string parameters; malformed values are 400. Unknown parameters
+/// (such as the SDK's `?beta=true`) are ignored, unless the query type
+/// denies unknown fields: then they are 400 naming the parameter (the
+/// listings that take `agent_id`, issue 14).
 pub struct QueryParams<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T> {

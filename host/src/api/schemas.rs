@@ -143,6 +143,9 @@ pub struct EventSchema {
     r#type: Tag,
     memory_store_id: String,
     session_id: Option<String>,
+    /// memstore only: the agent of that session (issue 14); absent when it
+    /// named none.
+    agent_id: Option<String>,
     memory_id: Option<String>,
     memory_version_id: Option<String>,
     path: Option<String>,
@@ -233,6 +236,27 @@ pub struct SessionResourceSchema {
     description: String,
 }
 
+/// The agent that runs a session (issue 14).
+#[derive(ToSchema)]
+#[schema(as = Agent)]
+pub struct AgentSchema {
+    /// The harness's own agent identifier.
+    id: String,
+    /// A name for display.
+    name: Option<String>,
+    /// The operator's metadata pairs.
+    metadata: BTreeMap<String, String>,
+}
+
+/// A page of sessions, newest first.
+#[derive(ToSchema)]
+#[schema(as = SessionPage)]
+pub struct SessionPageSchema {
+    data: Vec<SessionSchema>,
+    /// Pass as `page` for the next page; null on the last.
+    next_page: Option<String>,
+}
+
 /// An agent session (API-04, SES-04).
 #[derive(ToSchema)]
 #[schema(as = Session)]
@@ -248,6 +272,10 @@ pub struct SessionSchema {
     created_at: String,
     #[schema(format = DateTime)]
     ended_at: Option<String>,
+    /// The agent that runs it; absent when the session named none.
+    agent: Option<AgentSchema>,
+    /// Whether the system prompt names the agent; absent when false.
+    render_agent_in_prompt: Option<bool>,
 }
 
 /// A version a tool call created.
@@ -415,6 +443,7 @@ mod tests {
             event_type: EventType::MemoryCreated,
             memory_store_id: store.id.clone(),
             session_id: None,
+            agent_id: Some("billing".into()),
             memory_id: None,
             memory_version_id: None,
             path: None,
@@ -435,6 +464,12 @@ mod tests {
             }],
             created_at: at,
             ended_at: Some(at),
+            agent: Some(crate::store::sessions::Agent {
+                id: "billing".into(),
+                name: Some("Billing".into()),
+                metadata: [("team".to_owned(), "finance".to_owned())].into(),
+            }),
+            render_agent_in_prompt: true,
             workspace_id: "w".into(),
         };
         let change = crate::store::Change {
@@ -465,6 +500,10 @@ mod tests {
         let cases = [
             ("SessionToolCall", serde_json::to_value(&logged).unwrap()),
             ("Session", serde_json::to_value(&session).unwrap()),
+            (
+                "Agent",
+                serde_json::to_value(session.agent.as_ref().unwrap()).unwrap(),
+            ),
             (
                 "SessionResource",
                 serde_json::to_value(&session.resources[0]).unwrap(),

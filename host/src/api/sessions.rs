@@ -1,7 +1,10 @@
 //! Sessions (API-04): `/v1/sessions[/{id}[/end|/tool_calls|/system_prompt|/events]]`.
 //!
 //! - `POST /v1/sessions` `{resources:[{type:"memory_store", memory_store_id,
-//!   access?, instructions?}]}` → the session with each `mount_path`.
+//!   access?, instructions?}], agent?: {id, name?, metadata?},
+//!   render_agent_in_prompt?}` → the session with each `mount_path`.
+//! - `GET /v1/sessions?agent_id=&limit=&page=`: the workspace's sessions (or
+//!   one agent's), newest first, paged; unknown parameters are a 400.
 //! - `GET /v1/sessions/{id}`; `POST /v1/sessions/{id}/end` (idempotent).
 //!   There is no `DELETE`: a session is never removed, because the versions
 //!   it wrote stay attributed to it; ending it is final.
@@ -27,11 +30,13 @@ use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::auth::{Caller, Writer};
-use super::error::ApiResult;
+use super::error::{ApiError, ApiResult};
 use super::events::{EventParams, respond};
 use super::extract::{JsonBody, PathParams, QueryParams, blocking};
 use crate::sandbox::{Sandbox, SandboxError, ToolResult};
-use crate::store::sessions::{Access, NewAttachment, NewSession, Session, SessionEvent};
+use crate::store::sessions::{
+    Access, Agent, NewAgent, NewAttachment, NewSession, Session, SessionEvent, SessionQuery,
+};
 use crate::store::{EventQuery, Page};
 
 /// The only kind of session resource.
@@ -60,12 +65,52 @@ pub struct ResourceParam {
     pub instructions: Option<String>,
 }
 
+/// The agent that runs a session, in `POST /v1/sessions` (issue 14).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentParam {
+    /// The harness's own agent identifier: 1–255 characters, no control
+    /// characters. Versions and events the session causes carry it.
+    pub id: String,
+    /// A name for display (1–255 characters).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Up to 16 pairs (key 1–64 characters, value ≤ 512), as for stores;
+    /// shown to the agent only with `render_agent_in_prompt`.
+    #[serde(default)]
+    pub metadata: Option<std::collections::BTreeMap<String, String>>,
+}
+
 /// Body of `POST /v1/sessions`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSession {
     /// Up to 8 stores, mounted in this order.
     pub resources: Vec<ResourceParam>,
+    /// The agent that runs the session, if the harness names one.
+    #[serde(default)]
+    pub agent: Option<AgentParam>,
+    /// Write the agent (name, id, metadata) into the system prompt's header.
+    /// Default false: agents do not see operator metadata unasked. Needs
+    /// `agent`.
+    #[serde(default)]
+    pub render_agent_in_prompt: bool,
+}
+
+/// Query of `GET /v1/sessions`; unknown parameters are refused.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListSessions {
+    /// Only sessions of this agent (the `agent.id` they were created with).
+    pub agent_id: Option<String>,
+    /// Page size, 1–100 (default 20).
+    pub limit: Option<u32>,
+    /// `next_page` of the previous page.
+    pub page: Option<String>,
+    /// The SDKs' `?beta=true`: accepted, ignored.
+    #[param(ignore)]
+    #[serde(default)]
+    pub beta: super::extract::Ignored,
 }
 
 /// Body of `POST /v1/sessions/{id}/tool_calls`.
@@ -94,7 +139,7 @@ pub struct SystemPrompt {
 pub fn routes() -> axum::Router<AppState> {
     use axum::routing::{get, post};
     axum::Router::new()
-        .route("/sessions", post(create))
+        .route("/sessions", post(create).get(list))
         .route("/sessions/{session_id}", get(retrieve))
         .route("/sessions/{session_id}/end", post(end))
         .route(
@@ -136,12 +181,45 @@ pub async fn create(
             instructions: r.instructions.unwrap_or_default(),
         })
         .collect();
+    if body.render_agent_in_prompt && body.agent.is_none() {
+        return Err(ApiError::invalid(
+            "render_agent_in_prompt: true needs an agent; pass agent {id, name?, metadata?} \
+             or leave render_agent_in_prompt false",
+        ));
+    }
+    let agent = body.agent.map(|a| NewAgent {
+        agent: Agent {
+            id: a.id,
+            name: a.name,
+            metadata: a.metadata.unwrap_or_default(),
+        },
+        render_in_prompt: body.render_agent_in_prompt,
+    });
     let new = NewSession {
         workspace_id: caller.workspace,
         owner_api_key_id: Some(caller.key.id),
         resources,
     };
-    blocking(move || Ok(Json(s.sandbox.create_session(new)?))).await
+    blocking(move || Ok(Json(s.engine.create_agent_session(new, agent)?))).await
+}
+
+/// `GET /v1/sessions`: the caller's workspace's sessions newest first, or
+/// with `agent_id` one agent's (issue 14).
+#[utoipa::path(get, path = "/v1/sessions", tag = "sessions", params(ListSessions),
+    responses((status = 200, description = "A page of sessions, newest first", body = super::schemas::SessionPageSchema), (status = 400, description = "Invalid request, an invalid agent_id, or an unknown query parameter", body = super::schemas::ErrorSchema)))]
+pub async fn list(
+    State(s): State<AppState>,
+    caller: Caller,
+    QueryParams(q): QueryParams<ListSessions>,
+) -> ApiResult<Json<Page<Session>>> {
+    let limit = super::page_limit(q.limit)?;
+    let query = SessionQuery {
+        workspace_id: caller.workspace,
+        agent_id: q.agent_id,
+        limit,
+        page: q.page,
+    };
+    blocking(move || Ok(Json(s.engine.list_sessions(&query)?))).await
 }
 
 /// `GET /v1/sessions/{id}`

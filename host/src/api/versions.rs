@@ -1,5 +1,11 @@
 //! Memory versions (VER-01..04): list with filters, retrieve, redact, at
 //! `/v1/memory_stores/{id}/memory_versions[/{ver}[/redact]]`.
+//!
+//! The listing also takes memstore's own `agent_id` filter (issue 14), and
+//! its query is strict: a parameter it does not know is a 400 naming it,
+//! so a misspelt filter never silently lists everything. The SDKs'
+//! `beta=true` and the reference's removed `order`/`order_by` (API-06) are
+//! still accepted and ignored.
 
 use axum::Json;
 use axum::extract::State;
@@ -13,8 +19,10 @@ use super::memories::ViewParam;
 use super::stores::owned_store;
 use crate::store::{Actor, MemoryVersion, Operation, Page, Timestamp, VersionQuery, View};
 
-/// Query of `GET /v1/memory_stores/{id}/memory_versions`.
+/// Query of `GET /v1/memory_stores/{id}/memory_versions`; unknown
+/// parameters are refused.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct ListVersions {
     /// Only versions of this memory (also after its deletion).
     pub memory_id: Option<String>,
@@ -27,6 +35,10 @@ pub struct ListVersions {
     pub api_key_id: Option<String>,
     /// Only versions written by this service account.
     pub service_account_id: Option<String>,
+    /// memstore only: versions written by sessions of this agent (the
+    /// `agent.id` a session was created with; 1–255 characters). Combines
+    /// with the other filters by AND.
+    pub agent_id: Option<String>,
     /// Created at or after (RFC 3339).
     #[serde(rename = "created_at[gte]")]
     #[param(rename = "created_at[gte]", value_type = Option<String>, format = DateTime)]
@@ -42,6 +54,19 @@ pub struct ListVersions {
     /// `basic` (default) or `full`.
     #[param(value_type = Option<String>)]
     pub view: Option<View>,
+    /// The SDKs' `?beta=true`, and the removed `order` and `order_by`
+    /// (API-06): accepted, ignored.
+    #[param(ignore)]
+    #[serde(default)]
+    pub beta: super::extract::Ignored,
+    /// See `beta`.
+    #[param(ignore)]
+    #[serde(default)]
+    pub order: super::extract::Ignored,
+    /// See `beta`.
+    #[param(ignore)]
+    #[serde(default)]
+    pub order_by: super::extract::Ignored,
 }
 
 impl ListVersions {
@@ -70,7 +95,7 @@ impl ListVersions {
 /// `GET /v1/memory_stores/{id}/memory_versions`
 #[utoipa::path(get, path = "/v1/memory_stores/{memory_store_id}/memory_versions",
     tag = "memory_versions", params(ListVersions),
-    responses((status = 200, description = "A page of memory versions, newest first", body = super::schemas::VersionPageSchema), (status = 400, description = "Invalid request", body = super::schemas::ErrorSchema), (status = 404, description = "Not found", body = super::schemas::ErrorSchema)))]
+    responses((status = 200, description = "A page of memory versions, newest first", body = super::schemas::VersionPageSchema), (status = 400, description = "Invalid request, an invalid agent_id, or an unknown query parameter", body = super::schemas::ErrorSchema), (status = 404, description = "Not found", body = super::schemas::ErrorSchema)))]
 pub async fn list(
     State(s): State<AppState>,
     caller: Caller,
@@ -82,6 +107,7 @@ pub async fn list(
         owned_store(&s.engine, &caller, &store_id)?;
         let query = VersionQuery {
             created_by: q.actors(),
+            agent_id: q.agent_id,
             memory_id: q.memory_id,
             operation: q.operation,
             created_gte: q.created_at_gte,

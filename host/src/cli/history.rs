@@ -27,6 +27,9 @@ pub struct VersionsArgs {
     /// Only versions written with this API key id.
     #[arg(long)]
     api_key: Option<String>,
+    /// Only versions written by sessions of this agent id.
+    #[arg(long, value_name = "ID")]
+    agent: Option<String>,
     /// Only versions created at or after this RFC 3339 time.
     #[arg(long)]
     since: Option<Timestamp>,
@@ -98,6 +101,9 @@ pub struct EventsArgs {
     /// Only events after this event id.
     #[arg(long)]
     after: Option<u64>,
+    /// Only events caused by sessions of this agent id.
+    #[arg(long, value_name = "ID")]
+    agent: Option<String>,
     /// Most events to show.
     #[arg(long, default_value_t = 100)]
     limit: usize,
@@ -123,6 +129,7 @@ pub fn versions(ctx: &Ctx, args: VersionsArgs) -> anyhow::Result<ExitCode> {
             memory_id,
             operation: args.operation,
             created_by,
+            agent_id: args.agent,
             created_gte: args.since,
             created_lte: args.until,
             view: if args.full { View::Full } else { View::Basic },
@@ -199,6 +206,7 @@ pub fn events(ctx: &Ctx, args: EventsArgs) -> anyhow::Result<ExitCode> {
     let data = ctx.engine.events(&EventQuery {
         memory_store_id: Some(store),
         session_id: None,
+        agent_id: args.agent,
         after: args.after,
         limit: args.limit,
     })?;
@@ -269,8 +277,13 @@ fn report_text(r: &ChainReport) -> String {
 }
 
 fn event_line(e: &Event) -> String {
+    let agent = e
+        .agent_id
+        .as_ref()
+        .map(|a| format!(" (agent {a})"))
+        .unwrap_or_default();
     format!(
-        "{:>6}  {}  {:<24} {}  by {}\n",
+        "{:>6}  {}  {:<24} {}  by {}{agent}\n",
         e.id,
         e.created_at.format("%Y-%m-%d %H:%M:%S"),
         e.event_type.as_str(),

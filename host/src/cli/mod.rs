@@ -110,6 +110,8 @@ pub enum Command {
     /// Create, show, prompt and end agent sessions with mounted stores.
     #[command(subcommand)]
     Session(session::SessionCommand),
+    /// List sessions newest first, all or one agent's (--agent).
+    Sessions(session::SessionsArgs),
     /// Run a built-in tool call in a session and print its JSON result.
     Tool(session::ToolArgs),
     /// Run a WASI 0.2 command component in a session, under its mounts and limits.
@@ -155,6 +157,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Prune(_) => history::prune(&ctx),
         Command::Events(args) => history::events(&ctx, args),
         Command::Session(cmd) => session::run(&ctx, cmd),
+        Command::Sessions(args) => session::list(&ctx, args),
         Command::Tool(args) => session::tool(&ctx, args),
         Command::Run(args) => session::run_component(&ctx, args),
         Command::Serve(args) => serve::run(ctx, args),

@@ -1,6 +1,7 @@
-//! `memstore session …`, `memstore tool` and `memstore run`: sessions with
-//! mounted stores, built-in tool calls, and third-party WASI components
-//! (SES-01..04, TOOL-01, TOOL-07). Only calls `memstore::sandbox`.
+//! `memstore session …`, `memstore sessions`, `memstore tool` and
+//! `memstore run`: sessions with mounted stores and their agent, the
+//! session list, built-in tool calls, and third-party WASI components
+//! (SES-01..04, TOOL-01, TOOL-07, issue 14). Only calls the library.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,7 +9,10 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use memstore::sandbox::{Sandbox, SandboxConfig, SandboxError};
-use memstore::store::sessions::{Access, NewAttachment, NewSession, Session};
+use memstore::store::Page;
+use memstore::store::sessions::{
+    Access, Agent, NewAgent, NewAttachment, NewSession, Session, SessionQuery,
+};
 use serde::Serialize;
 
 use super::{Ctx, resolve};
@@ -46,6 +50,39 @@ pub struct CreateArgs {
     /// The n-th --instructions goes with the n-th --attach.
     #[arg(long, value_name = "TEXT")]
     instructions: Vec<String>,
+    /// The agent that runs the session: the harness's own agent id
+    /// (1–255 characters, no control characters).
+    #[arg(long, value_name = "ID")]
+    agent: Option<String>,
+    /// The agent's display name (needs --agent).
+    #[arg(long, value_name = "NAME", requires = "agent")]
+    agent_name: Option<String>,
+    /// A metadata pair of the agent, KEY=VALUE; repeat for up to 16 (needs --agent).
+    #[arg(long = "agent-meta", value_name = "KEY=VALUE", requires = "agent", value_parser = parse_pair)]
+    agent_meta: Vec<(String, String)>,
+    /// Write the agent (name, id, metadata) into the session's system prompt.
+    #[arg(long, requires = "agent")]
+    render_agent_in_prompt: bool,
+}
+
+/// Arguments of `sessions`.
+#[derive(Debug, Args)]
+pub struct SessionsArgs {
+    /// Only sessions of this agent id.
+    #[arg(long, value_name = "ID")]
+    agent: Option<String>,
+    /// Page size (1–100).
+    #[arg(long, default_value_t = 20)]
+    limit: usize,
+    /// Cursor printed by the previous page.
+    #[arg(long)]
+    page: Option<String>,
+}
+
+fn parse_pair(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("expected KEY=VALUE, got {s:?}"))
 }
 
 /// Arguments of `tool`.
@@ -149,12 +186,20 @@ fn create(ctx: &Ctx, sandbox: &Sandbox, args: CreateArgs) -> anyhow::Result<()> 
             instructions: args.instructions.get(i).cloned().unwrap_or_default(),
         });
     }
+    let agent = args.agent.map(|id| NewAgent {
+        agent: Agent {
+            id,
+            name: args.agent_name,
+            metadata: args.agent_meta.into_iter().collect(),
+        },
+        render_in_prompt: args.render_agent_in_prompt,
+    });
     let new = NewSession {
         workspace_id: ctx.workspace.clone(),
         owner_api_key_id: None,
         resources,
     };
-    let session = sandbox.create_session(new).map_err(unwrap_store)?;
+    let session = ctx.engine.create_agent_session(new, agent)?;
     let prompt = sandbox.system_prompt(&session.id).map_err(unwrap_store)?;
     #[derive(Serialize)]
     struct Created<'a> {
@@ -171,10 +216,59 @@ fn create(ctx: &Ctx, sandbox: &Sandbox, args: CreateArgs) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// `memstore sessions`: the workspace's sessions newest first, or one
+/// agent's, a page at a time.
+pub fn list(ctx: &Ctx, args: SessionsArgs) -> anyhow::Result<ExitCode> {
+    let page = ctx.engine.list_sessions(&SessionQuery {
+        workspace_id: ctx.workspace.clone(),
+        agent_id: args.agent,
+        limit: args.limit,
+        page: args.page,
+    })?;
+    ctx.out.print(&page, sessions_text);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sessions_text(page: &Page<Session>) -> String {
+    let mut text = String::new();
+    for s in &page.data {
+        let state = match s.ended_at {
+            Some(_) => "ended",
+            None => "open",
+        };
+        let agent = s.agent.as_ref().map_or("-", |a| a.id.as_str());
+        text.push_str(&format!(
+            "{}  {}  {state:<5}  agent {agent}  {} store(s)\n",
+            s.id,
+            s.created_at.format("%Y-%m-%d %H:%M:%S"),
+            s.resources.len()
+        ));
+    }
+    if page.data.is_empty() {
+        text.push_str("no sessions\n");
+    }
+    if let Some(next) = &page.next_page {
+        text.push_str(&format!("more: --page {next}\n"));
+    }
+    text
+}
+
 fn describe(s: &Session) -> String {
     let mut text = s.id.clone();
     if let Some(ended) = s.ended_at {
         text.push_str(&format!(" (ended {})", ended.to_rfc3339()));
+    }
+    if let Some(agent) = &s.agent {
+        text.push_str(&format!("\n  agent {}", agent.id));
+        if let Some(name) = &agent.name {
+            text.push_str(&format!(" ({name})"));
+        }
+        for (key, value) in &agent.metadata {
+            text.push_str(&format!("\n    {key}: {value}"));
+        }
+        if s.render_agent_in_prompt {
+            text.push_str("\n    (named in the system prompt)");
+        }
     }
     for r in &s.resources {
         let access = if r.access == Access::ReadOnly {

@@ -89,6 +89,9 @@ pub struct NewVersion<'a> {
     pub created_at: Timestamp,
     /// Who.
     pub actor: &'a Actor,
+    /// The agent of the session that wrote it, if it named one (issue 14);
+    /// not part of the chain, which covers the actor.
+    pub agent_id: Option<&'a str>,
     /// Commitment salt.
     pub salt: &'a Hash,
     /// Salted commitment.
@@ -121,6 +124,8 @@ pub struct NewEvent<'a> {
     pub path: Option<&'a str>,
     /// Who.
     pub actor: &'a Actor,
+    /// The agent of the actor's session, if it named one (issue 14).
+    pub agent_id: Option<&'a str>,
     /// When.
     pub created_at: Timestamp,
 }
@@ -173,7 +178,8 @@ pub trait ReadTx: SessionReadTx + KeyReadTx {
     fn version_store(&mut self, id: &str) -> Result<Option<String>>;
 
     /// Unpruned versions matching `q`, newest first, after the keyset
-    /// position `before` (exclusive), at most `limit`.
+    /// position `before` (exclusive), at most `limit`. One indexed query,
+    /// also with `q.agent_id`.
     fn list_versions(
         &mut self,
         store_id: &str,

@@ -19,6 +19,8 @@ pub const MAX_METADATA_PAIRS: usize = 16;
 pub const MAX_METADATA_KEY_CHARS: usize = 64;
 /// STORE-01: metadata values are at most 512 characters.
 pub const MAX_METADATA_VALUE_CHARS: usize = 512;
+/// Issue 14: a session's agent id is 1–255 characters.
+pub const MAX_AGENT_ID_CHARS: usize = 255;
 /// API-03: page sizes are 1–100, default 20.
 pub const MAX_PAGE_LIMIT: usize = 100;
 /// API-03: the page size when none is given.

@@ -389,6 +389,9 @@ pub struct VersionQuery {
     pub operation: Option<Operation>,
     /// Only versions written by these actors (all must match).
     pub created_by: Vec<Actor>,
+    /// Only versions written by sessions of this agent (memstore's own
+    /// filter, issue 14): the agent id a session was created with.
+    pub agent_id: Option<String>,
     /// Created at or after.
     pub created_gte: Option<Timestamp>,
     /// Created at or before.
@@ -479,6 +482,10 @@ pub struct Event {
     pub memory_store_id: String,
     /// The session that caused it, if any.
     pub session_id: Option<String>,
+    /// The agent of that session, if it named one (issue 14); left off the
+    /// wire when there is none, so agentless events read as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
     /// The memory concerned, if any.
     pub memory_id: Option<String>,
     /// The version concerned, if any.
@@ -498,6 +505,8 @@ pub struct EventQuery {
     pub memory_store_id: Option<String>,
     /// Only events caused by this session.
     pub session_id: Option<String>,
+    /// Only events caused by sessions of this agent.
+    pub agent_id: Option<String>,
     /// Only events after this id (SSE `Last-Event-ID`).
     pub after: Option<u64>,
     /// Page size (0 = default).

@@ -1,7 +1,7 @@
 //! The storage seam for sessions (SES-01..04): kept apart from the memory
 //! traits so features that add tables (sessions, API keys) merge cleanly.
 
-use crate::store::engine::sessions::{Session, SessionEvent};
+use crate::store::engine::sessions::{Session, SessionEvent, SessionQuery};
 use crate::store::error::Result;
 use crate::store::model::Timestamp;
 
@@ -9,6 +9,22 @@ use crate::store::model::Timestamp;
 pub trait SessionReadTx {
     /// A session by id.
     fn session(&mut self, id: &str) -> Result<Option<Session>>;
+
+    /// The agent id a session was created with (`None` for a session
+    /// without an agent, or no such session): what the engine stamps on the
+    /// versions and events the session causes (issue 14). A lookup by key,
+    /// cheap enough to run once per version written.
+    fn session_agent_id(&mut self, id: &str) -> Result<Option<String>>;
+
+    /// Sessions of `q.workspace_id` (and of `q.agent_id`, if given), newest
+    /// first, after the keyset position `before` (exclusive), at most
+    /// `limit`; each with its keyset position. One indexed query.
+    fn list_sessions(
+        &mut self,
+        q: &SessionQuery,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<(i64, Session)>>;
 
     /// A session's tool-call events, oldest first.
     fn session_events(&mut self, session_id: &str) -> Result<Vec<SessionEvent>>;

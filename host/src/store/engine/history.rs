@@ -1,7 +1,8 @@
 //! History (VER-01..08): version listing, redaction, rollback, retention,
 //! the audit-chain walk and the event log.
 
-use super::{Engine, memories, page_limit, page_of, store_row};
+use super::sessions::validate_agent_id;
+use super::{Engine, actor_agent, memories, page_limit, page_of, store_row};
 use crate::store::backend::NewEvent;
 use crate::store::chain::Verifier;
 use crate::store::cursor;
@@ -20,9 +21,12 @@ impl Engine {
     /// memory's deletion; pruned ones are gone from listings.
     ///
     /// # Errors
-    /// [`StoreError::StoreNotFound`], [`StoreError::Invalid`] for a bad limit
-    /// or cursor.
+    /// [`StoreError::StoreNotFound`], [`StoreError::Invalid`] for a bad
+    /// limit, cursor or `agent_id`.
     pub fn list_versions(&self, store_id: &str, q: &VersionQuery) -> Result<Page<MemoryVersion>> {
+        if let Some(agent_id) = &q.agent_id {
+            validate_agent_id("agent_id", agent_id)?;
+        }
         let max = match q.view {
             View::Full => MAX_FULL_VIEW_LIMIT,
             View::Basic => MAX_PAGE_LIMIT,
@@ -98,6 +102,7 @@ impl Engine {
             }
             let at = now();
             tx.scrub_version(&store_id, &version_id, at, Some(&actor))?;
+            let agent_id = actor_agent(tx, &actor)?;
             tx.insert_event(&NewEvent {
                 event_type: EventType::VersionRedacted,
                 store_id: &store_id,
@@ -105,6 +110,7 @@ impl Engine {
                 version_id: Some(&version_id),
                 path: None,
                 actor: &actor,
+                agent_id: agent_id.as_deref(),
                 created_at: at,
             })?;
             Ok(MemoryVersion {
@@ -218,8 +224,12 @@ impl Engine {
     /// Events in order of occurrence (VER-08).
     ///
     /// # Errors
-    /// [`StoreError::StoreNotFound`] when filtering on an unknown store.
+    /// [`StoreError::StoreNotFound`] when filtering on an unknown store,
+    /// [`StoreError::Invalid`] for a bad `agent_id`.
     pub fn events(&self, q: &EventQuery) -> Result<Vec<Event>> {
+        if let Some(agent_id) = &q.agent_id {
+            validate_agent_id("agent_id", agent_id)?;
+        }
         let limit = match q.limit {
             0 => DEFAULT_PAGE_LIMIT,
             n => n.min(MAX_PAGE_LIMIT * 10),

@@ -169,6 +169,7 @@ fn append_version(
     let salt: chain::Hash = ids::random_bytes();
     let sha = draft.content.map(content_sha256);
     let commitment = chain::commitment(&salt, draft.path, draft.content);
+    let agent_id = actor_agent(tx, draft.actor)?;
     let link = chain::link(
         &store.chain_head,
         &chain::LinkFields {
@@ -193,6 +194,7 @@ fn append_version(
         content_sha256: sha.as_deref(),
         created_at: draft.at,
         actor: draft.actor,
+        agent_id: agent_id.as_deref(),
         salt: &salt,
         commitment: &commitment,
         link: &link,
@@ -204,6 +206,7 @@ fn append_version(
         version_id: Some(&id),
         path: Some(draft.path),
         actor: draft.actor,
+        agent_id: agent_id.as_deref(),
         created_at: draft.at,
     })?;
     store.chain_seq = seq;
@@ -214,6 +217,15 @@ fn append_version(
         memory_id: draft.memory_id.to_owned(),
         operation: draft.operation,
     })
+}
+
+/// The agent a change by `actor` is recorded under (issue 14): a session's
+/// agent, if the session named one; nobody else acts for an agent.
+fn actor_agent(tx: &mut dyn ReadTx, actor: &Actor) -> Result<Option<String>> {
+    match actor {
+        Actor::Session { session_id } => tx.session_agent_id(session_id),
+        _ => Ok(None),
+    }
 }
 
 /// The page size to use: 1..=`max`, default 20 (API-03).

@@ -1,18 +1,24 @@
 //! Sessions (SES-01..04): creation with up to eight attachments, their
-//! deterministic mount paths (SES-02), ending, the tool-call event log, and
-//! the session's empty directories (FS-02).
+//! deterministic mount paths (SES-02), the agent that runs them (issue 14),
+//! listing, ending, the tool-call event log, and the session's empty
+//! directories (FS-02).
 //!
 //! Holds the session model and rules; knows nothing of wasm. The sandbox
 //! runs tool calls against what is stored here, so one process can create a
 //! session and another run its calls.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
-use super::{Engine, store_row};
+use super::stores::{validate_metadata, validate_name};
+use super::{Engine, page_limit, page_of, store_row};
 use crate::store::backend::ReadTx;
+use crate::store::cursor;
 use crate::store::error::{Result, StoreError};
 use crate::store::ids::{self, SESSION_PREFIX};
-use crate::store::model::{Change, Timestamp, now};
+use crate::store::limits::{MAX_AGENT_ID_CHARS, MAX_PAGE_LIMIT};
+use crate::store::model::{Change, Page, Timestamp, now};
 
 /// SES-01: most stores one session may attach.
 pub const MAX_ATTACHMENTS: usize = 8;
@@ -45,6 +51,24 @@ pub struct NewAttachment {
     pub instructions: String,
 }
 
+/// The agent a session runs, as the harness names it (issue 14). Stored
+/// with the session; the versions and events the session causes carry its
+/// `id`, so history can be read by agent. Versions keep their reference
+/// `created_by` (`session_actor`) unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Agent {
+    /// The harness's own agent identifier: 1–255 characters, no control
+    /// characters. Not unique: every session of one agent carries it.
+    pub id: String,
+    /// A name for display (1–255 characters, no control characters).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Up to 16 pairs for the operator, as for stores; shown to the agent
+    /// only when the session renders its agent into the prompt.
+    #[serde(default)]
+    pub metadata: BTreeMap<String, String>,
+}
+
 /// What a new session starts with.
 #[derive(Debug, Clone, Default)]
 pub struct NewSession {
@@ -54,6 +78,29 @@ pub struct NewSession {
     pub owner_api_key_id: Option<String>,
     /// The stores to attach, in order.
     pub resources: Vec<NewAttachment>,
+}
+
+/// The agent a new session runs ([`Engine::create_agent_session`]).
+#[derive(Debug, Clone)]
+pub struct NewAgent {
+    /// The agent.
+    pub agent: Agent,
+    /// Write the agent into the system prompt's header (SES-03). Off by
+    /// default: agents should not see operator metadata unasked.
+    pub render_in_prompt: bool,
+}
+
+/// Filters and paging of a session listing, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct SessionQuery {
+    /// Only sessions of this workspace.
+    pub workspace_id: String,
+    /// Only sessions of this agent.
+    pub agent_id: Option<String>,
+    /// Page size, 1–100 (0 = default).
+    pub limit: usize,
+    /// Cursor from a previous page.
+    pub page: Option<String>,
 }
 
 /// A session as a tool call starts from it ([`Engine::call_context`]).
@@ -109,9 +156,21 @@ pub struct Session {
     pub created_at: Timestamp,
     /// When it ended, if it did.
     pub ended_at: Option<Timestamp>,
+    /// The agent that runs it; left off the wire when there is none, so an
+    /// agentless session reads exactly as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<Agent>,
+    /// Whether the system prompt names the agent; on the wire only when true.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub render_agent_in_prompt: bool,
     /// Owning workspace; not part of the wire format.
     #[serde(skip)]
     pub workspace_id: String,
+}
+
+/// `skip_serializing_if` for a flag that is off by default.
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// One entry of a session's event log: a tool call and the versions it made.
@@ -150,13 +209,31 @@ impl SessionEvent {
 }
 
 impl Engine {
-    /// Creates a session with its attachments (SES-01, SES-02).
+    /// Creates a session with its attachments (SES-01, SES-02) and no
+    /// agent.
     ///
     /// # Errors
-    /// [`StoreError::Invalid`] for too many attachments or instructions too
-    /// long, [`StoreError::StoreNotFound`] for an unknown store or one of
-    /// another workspace, [`StoreError::Archived`] for an archived store.
+    /// As [`Engine::create_agent_session`].
     pub fn create_session(&self, new: NewSession) -> Result<Session> {
+        self.create_agent_session(new, None)
+    }
+
+    /// Creates a session with its attachments (SES-01, SES-02), run by
+    /// `agent` if given (issue 14).
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] for too many attachments, instructions too
+    /// long, or an agent that breaks its rules ([`validate_agent`]);
+    /// [`StoreError::StoreNotFound`] for an unknown store or one of another
+    /// workspace, [`StoreError::Archived`] for an archived store.
+    pub fn create_agent_session(
+        &self,
+        new: NewSession,
+        agent: Option<NewAgent>,
+    ) -> Result<Session> {
+        if let Some(a) = &agent {
+            validate_agent(&a.agent)?;
+        }
         if new.resources.len() > MAX_ATTACHMENTS {
             return Err(StoreError::invalid(
                 "resources",
@@ -209,6 +286,8 @@ impl Engine {
                 resources,
                 created_at: now(),
                 ended_at: None,
+                render_agent_in_prompt: agent.as_ref().is_some_and(|a| a.render_in_prompt),
+                agent: agent.as_ref().map(|a| a.agent.clone()),
                 workspace_id: new.workspace_id.clone(),
             };
             tx.insert_session(&session)?;
@@ -249,6 +328,21 @@ impl Engine {
             };
             Ok(Some((context, tx.session_shell(id)?)))
         })
+    }
+
+    /// Lists a workspace's sessions newest first, all of them or one
+    /// agent's (issue 14), with cursor pagination (API-03).
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] for a bad agent id, limit or cursor.
+    pub fn list_sessions(&self, q: &SessionQuery) -> Result<Page<Session>> {
+        if let Some(agent_id) = &q.agent_id {
+            validate_agent_id("agent_id", agent_id)?;
+        }
+        let limit = page_limit(q.limit, MAX_PAGE_LIMIT)?;
+        let before = q.page.as_deref().map(cursor::decode::<i64>).transpose()?;
+        let rows = self.read(|tx| tx.list_sessions(q, before, limit + 1))?;
+        Ok(page_of(rows, limit))
     }
 
     /// Ends a session; idempotent. Its empty directories and shell state are
@@ -316,6 +410,44 @@ impl Engine {
         let id = session_id.to_owned();
         self.write(move |tx| tx.set_session_dirs(&id, &dirs))
     }
+}
+
+/// Checks an agent (issue 14): `id` as [`validate_agent_id`], `name` as a
+/// store name, `metadata` as a store's; errors name the field (`agent.id` …).
+///
+/// # Errors
+/// [`StoreError::Invalid`] naming the field and the rule it broke.
+pub fn validate_agent(agent: &Agent) -> Result<()> {
+    validate_agent_id("agent.id", &agent.id)?;
+    if let Some(name) = &agent.name {
+        validate_name("agent.name", name)?;
+    }
+    validate_metadata("agent.metadata", &agent.metadata)
+}
+
+/// Checks an agent id given as `field`: 1–255 characters, no control
+/// characters.
+///
+/// # Errors
+/// [`StoreError::Invalid`] naming `field`.
+pub fn validate_agent_id(field: &'static str, id: &str) -> Result<()> {
+    let chars = id.chars().count();
+    if chars == 0 || chars > MAX_AGENT_ID_CHARS {
+        return Err(StoreError::invalid(
+            field,
+            format!("an agent id must be 1 to {MAX_AGENT_ID_CHARS} characters, got {chars}"),
+        ));
+    }
+    if let Some(c) = id.chars().find(|c| c.is_control()) {
+        return Err(StoreError::invalid(
+            field,
+            format!(
+                "control character U+{:04X} is not allowed in an agent id",
+                u32::from(c)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The body of [`Engine::call_context`], inside a read transaction.

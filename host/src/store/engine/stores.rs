@@ -22,9 +22,9 @@ impl Engine {
     /// # Errors
     /// [`StoreError::Invalid`] when a field breaks its limit.
     pub fn create_store(&self, new: NewStore, actor: &Actor) -> Result<MemoryStore> {
-        validate_name(&new.name)?;
+        validate_name("name", &new.name)?;
         validate_description(&new.description)?;
-        validate_metadata(&new.metadata)?;
+        validate_metadata("metadata", &new.metadata)?;
         let at = now();
         let store = MemoryStore {
             id: ids::new_id(STORE_PREFIX),
@@ -81,7 +81,7 @@ impl Engine {
     /// [`StoreError::Invalid`] when the result would break a limit.
     pub fn update_store(&self, id: &str, patch: StorePatch) -> Result<MemoryStore> {
         if let Some(name) = &patch.name {
-            validate_name(name)?;
+            validate_name("name", name)?;
         }
         if let Some(description) = &patch.description {
             validate_description(description)?;
@@ -149,6 +149,7 @@ fn store_event<'a>(event_type: EventType, store_id: &'a str, actor: &'a Actor) -
         version_id: None,
         path: None,
         actor,
+        agent_id: None,
         created_at: now(),
     }
 }
@@ -166,20 +167,22 @@ fn apply_patch(store: &mut MemoryStore, patch: StorePatch) -> Result<()> {
             None => store.metadata.remove(&key),
         };
     }
-    validate_metadata(&store.metadata)
+    validate_metadata("metadata", &store.metadata)
 }
 
-fn validate_name(name: &str) -> Result<()> {
+/// A name given as `field` (a store's, an agent's): 1–255 characters, no
+/// control characters (STORE-01).
+pub(super) fn validate_name(field: &'static str, name: &str) -> Result<()> {
     let chars = name.chars().count();
     if chars == 0 || chars > MAX_STORE_NAME_CHARS {
         return Err(StoreError::invalid(
-            "name",
+            field,
             format!("must be 1 to {MAX_STORE_NAME_CHARS} characters, got {chars}"),
         ));
     }
     if let Some(c) = name.chars().find(|c| c.is_control()) {
         return Err(StoreError::invalid(
-            "name",
+            field,
             format!("control character U+{:04X} is not allowed", u32::from(c)),
         ));
     }
@@ -197,10 +200,15 @@ fn validate_description(description: &str) -> Result<()> {
     Ok(())
 }
 
-fn validate_metadata(metadata: &BTreeMap<String, String>) -> Result<()> {
+/// Metadata given as `field` (a store's, an agent's): at most 16 pairs, keys
+/// 1–64 characters, values at most 512 (STORE-01).
+pub(super) fn validate_metadata(
+    field: &'static str,
+    metadata: &BTreeMap<String, String>,
+) -> Result<()> {
     if metadata.len() > MAX_METADATA_PAIRS {
         return Err(StoreError::invalid(
-            "metadata",
+            field,
             format!(
                 "at most {MAX_METADATA_PAIRS} pairs are allowed, got {}",
                 metadata.len()
@@ -211,13 +219,13 @@ fn validate_metadata(metadata: &BTreeMap<String, String>) -> Result<()> {
         let key_chars = key.chars().count();
         if key_chars == 0 || key_chars > MAX_METADATA_KEY_CHARS {
             return Err(StoreError::invalid(
-                "metadata",
+                field,
                 format!("key {key:?} must be 1 to {MAX_METADATA_KEY_CHARS} characters"),
             ));
         }
         if value.chars().count() > MAX_METADATA_VALUE_CHARS {
             return Err(StoreError::invalid(
-                "metadata",
+                field,
                 format!("value of {key:?} must be at most {MAX_METADATA_VALUE_CHARS} characters"),
             ));
         }

@@ -22,6 +22,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_shell_state",
         include_str!("migrations/0004_shell_state.sql"),
     ),
+    (
+        "0005_session_agents",
+        include_str!("migrations/0005_session_agents.sql"),
+    ),
 ];
 
 /// Brings the schema up to date; safe when several processes open the same

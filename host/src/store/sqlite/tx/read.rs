@@ -186,41 +186,7 @@ impl ReadTx for SqliteTx<'_> {
         before: Option<i64>,
         n: usize,
     ) -> Result<Vec<(i64, MemoryVersion)>> {
-        let columns = if q.view == View::Full {
-            VERSION_COLUMNS.to_owned()
-        } else {
-            VERSION_COLUMNS.replace(" content,", " NULL,")
-        };
-        let mut sql =
-            format!("SELECT {columns} FROM versions WHERE store_id = ? AND pruned_at IS NULL");
-        let mut args: Vec<Value> = vec![store_id.to_owned().into()];
-        if let Some(m) = &q.memory_id {
-            sql.push_str(" AND memory_id = ?");
-            args.push(m.clone().into());
-        }
-        if let Some(op) = q.operation {
-            sql.push_str(" AND operation = ?");
-            args.push(op.as_str().to_owned().into());
-        }
-        for a in &q.created_by {
-            sql.push_str(" AND actor_type = ? AND actor_id = ?");
-            args.push(a.type_tag().to_owned().into());
-            args.push(a.id().to_owned().into());
-        }
-        if let Some(t) = q.created_gte {
-            sql.push_str(" AND created_at >= ?");
-            args.push(micros(t).into());
-        }
-        if let Some(t) = q.created_lte {
-            sql.push_str(" AND created_at <= ?");
-            args.push(micros(t).into());
-        }
-        if let Some(b) = before {
-            sql.push_str(" AND seq < ?");
-            args.push(b.into());
-        }
-        sql.push_str(" ORDER BY seq DESC LIMIT ?");
-        args.push(limit(n).into());
+        let (sql, args) = version_list_sql(store_id, q, before, n);
         self.conn
             .prepare_cached(&sql)
             .and_then(|mut s| {
@@ -269,22 +235,7 @@ impl ReadTx for SqliteTx<'_> {
     }
 
     fn list_events(&mut self, q: &EventQuery, n: usize) -> Result<Vec<Event>> {
-        let mut sql = String::from(
-            "SELECT id, type, store_id, session_id, memory_id, version_id, path, actor_type, \
-             actor_id, created_at FROM events WHERE id > ?",
-        );
-        let after = i64::try_from(q.after.unwrap_or(0)).unwrap_or(i64::MAX);
-        let mut args: Vec<Value> = vec![after.into()];
-        if let Some(s) = &q.memory_store_id {
-            sql.push_str(" AND store_id = ?");
-            args.push(s.clone().into());
-        }
-        if let Some(s) = &q.session_id {
-            sql.push_str(" AND session_id = ?");
-            args.push(s.clone().into());
-        }
-        sql.push_str(" ORDER BY id LIMIT ?");
-        args.push(limit(n).into());
+        let (sql, args) = event_list_sql(q, n);
         self.conn
             .prepare_cached(&sql)
             .and_then(|mut s| {
@@ -296,6 +247,7 @@ impl ReadTx for SqliteTx<'_> {
                             .ok_or_else(|| super::corrupt(format!("event type {t}")))?,
                         memory_store_id: r.get(2)?,
                         session_id: r.get(3)?,
+                        agent_id: r.get(10)?,
                         memory_id: r.get(4)?,
                         memory_version_id: r.get(5)?,
                         path: r.get(6)?,
@@ -306,5 +258,151 @@ impl ReadTx for SqliteTx<'_> {
                 .collect()
             })
             .map_err(db("reading events"))
+    }
+}
+
+/// The statement of [`ReadTx::list_versions`] and its arguments: constant
+/// text chosen by which filters are set, every value a `?` (SEC-04).
+fn version_list_sql(
+    store_id: &str,
+    q: &VersionQuery,
+    before: Option<i64>,
+    n: usize,
+) -> (String, Vec<Value>) {
+    let columns = if q.view == View::Full {
+        VERSION_COLUMNS.to_owned()
+    } else {
+        VERSION_COLUMNS.replace(" content,", " NULL,")
+    };
+    let mut sql =
+        format!("SELECT {columns} FROM versions WHERE store_id = ? AND pruned_at IS NULL");
+    let mut args: Vec<Value> = vec![store_id.to_owned().into()];
+    if let Some(m) = &q.memory_id {
+        sql.push_str(" AND memory_id = ?");
+        args.push(m.clone().into());
+    }
+    if let Some(op) = q.operation {
+        sql.push_str(" AND operation = ?");
+        args.push(op.as_str().to_owned().into());
+    }
+    for a in &q.created_by {
+        sql.push_str(" AND actor_type = ? AND actor_id = ?");
+        args.push(a.type_tag().to_owned().into());
+        args.push(a.id().to_owned().into());
+    }
+    // Served by the partial index `versions_by_agent` (issue 14): `agent_id
+    // = ?` implies the index's `agent_id IS NOT NULL`.
+    if let Some(agent) = &q.agent_id {
+        sql.push_str(" AND agent_id = ?");
+        args.push(agent.clone().into());
+    }
+    if let Some(t) = q.created_gte {
+        sql.push_str(" AND created_at >= ?");
+        args.push(micros(t).into());
+    }
+    if let Some(t) = q.created_lte {
+        sql.push_str(" AND created_at <= ?");
+        args.push(micros(t).into());
+    }
+    if let Some(b) = before {
+        sql.push_str(" AND seq < ?");
+        args.push(b.into());
+    }
+    sql.push_str(" ORDER BY seq DESC LIMIT ?");
+    args.push(limit(n).into());
+    (sql, args)
+}
+
+/// The statement of [`ReadTx::list_events`] and its arguments.
+fn event_list_sql(q: &EventQuery, n: usize) -> (String, Vec<Value>) {
+    let mut sql = String::from(
+        "SELECT id, type, store_id, session_id, memory_id, version_id, path, actor_type, \
+         actor_id, created_at, agent_id FROM events WHERE id > ?",
+    );
+    let after = i64::try_from(q.after.unwrap_or(0)).unwrap_or(i64::MAX);
+    let mut args: Vec<Value> = vec![after.into()];
+    if let Some(s) = &q.memory_store_id {
+        sql.push_str(" AND store_id = ?");
+        args.push(s.clone().into());
+    }
+    if let Some(s) = &q.session_id {
+        sql.push_str(" AND session_id = ?");
+        args.push(s.clone().into());
+    }
+    // With a store, served by the partial index `events_by_agent`.
+    if let Some(a) = &q.agent_id {
+        sql.push_str(" AND agent_id = ?");
+        args.push(a.clone().into());
+    }
+    sql.push_str(" ORDER BY id LIMIT ?");
+    args.push(limit(n).into());
+    (sql, args)
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::params_from_iter;
+    use rusqlite::types::Value;
+
+    use super::{event_list_sql, version_list_sql};
+    use crate::store::sqlite::connect;
+    use crate::store::{Engine, EngineConfig, EventQuery, VersionQuery};
+
+    /// The plan SQLite picks for `sql`, one detail line per step.
+    fn plan(conn: &rusqlite::Connection, sql: &str, args: Vec<Value>) -> String {
+        let mut s = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("explain");
+        let rows: Vec<String> = s
+            .query_map(params_from_iter(args), |r| r.get::<_, String>(3))
+            .expect("plan")
+            .collect::<rusqlite::Result<_>>()
+            .expect("plan rows");
+        rows.join("\n")
+    }
+
+    /// Issue 14: reading history, events and sessions by agent is one
+    /// indexed search each, never a scan (of versions, events or sessions)
+    /// nor a sort.
+    #[test]
+    fn ses_04_agent_filters_are_one_indexed_query() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("m.db");
+        drop(Engine::open_sqlite(&path, EngineConfig::default()).expect("open"));
+        let conn = connect(&path).expect("connection");
+        let agent = Some("billing".to_owned());
+
+        let q = VersionQuery {
+            agent_id: agent.clone(),
+            ..VersionQuery::default()
+        };
+        for before in [None, Some(7)] {
+            let (sql, args) = version_list_sql("memstore_x", &q, before, 21);
+            let p = plan(&conn, &sql, args);
+            assert!(p.contains("USING INDEX versions_by_agent"), "{p}");
+            assert!(!p.contains("SCAN") && !p.contains("TEMP B-TREE"), "{p}");
+        }
+
+        let q = EventQuery {
+            memory_store_id: Some("memstore_x".into()),
+            agent_id: agent.clone(),
+            after: Some(3),
+            ..EventQuery::default()
+        };
+        let (sql, args) = event_list_sql(&q, 20);
+        let p = plan(&conn, &sql, args);
+        assert!(p.contains("USING INDEX events_by_agent"), "{p}");
+        assert!(!p.contains("SCAN") && !p.contains("TEMP B-TREE"), "{p}");
+
+        let sql = super::super::sessions::session_list_sql(true);
+        let args = vec![
+            Value::from("default".to_owned()),
+            Value::from("billing".to_owned()),
+            Value::from(i64::MAX),
+            Value::from(21_i64),
+        ];
+        let p = plan(&conn, &sql, args);
+        assert!(p.contains("USING INDEX sessions_by_agent"), "{p}");
+        assert!(!p.contains("SCAN") && !p.contains("TEMP B-TREE"), "{p}");
     }
 }

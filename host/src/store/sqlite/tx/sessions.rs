@@ -1,11 +1,11 @@
-//! Session rows of [`SqliteTx`] (migration 0002). Constant SQL with `?`
-//! parameters only (SEC-04).
+//! Session rows of [`SqliteTx`] (migrations 0002, 0004, 0005). Constant SQL
+//! with `?` parameters only (SEC-04).
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{SqliteTx, db, micros, opt_timestamp, timestamp};
+use super::{SqliteTx, db, limit, micros, opt_timestamp, timestamp};
 use crate::store::backend::{SessionReadTx, SessionWriteTx};
-use crate::store::engine::sessions::{Session, SessionEvent};
+use crate::store::engine::sessions::{Session, SessionEvent, SessionQuery};
 use crate::store::error::{Result, StoreError};
 use crate::store::model::Timestamp;
 
@@ -13,40 +13,125 @@ fn json_err(e: serde_json::Error) -> StoreError {
     StoreError::Corrupt(format!("unreadable session JSON: {e}"))
 }
 
+/// Columns of a session row, in the order [`session_from_row`] reads them.
+const SESSION_COLUMNS: &str = "seq, id, workspace_id, owner_api_key_id, created_at, ended_at, \
+     resources, agent, render_agent";
+
+/// A session row, its JSON columns still text.
+struct SessionRow {
+    seq: i64,
+    id: String,
+    workspace_id: String,
+    owner_api_key_id: Option<String>,
+    created_at: Timestamp,
+    ended_at: Option<Timestamp>,
+    resources: String,
+    agent: Option<String>,
+    render_agent: bool,
+}
+
+fn session_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRow> {
+    Ok(SessionRow {
+        seq: r.get(0)?,
+        id: r.get(1)?,
+        workspace_id: r.get(2)?,
+        owner_api_key_id: r.get(3)?,
+        created_at: timestamp(r.get(4)?)?,
+        ended_at: opt_timestamp(r.get(5)?)?,
+        resources: r.get(6)?,
+        agent: r.get(7)?,
+        render_agent: r.get(8)?,
+    })
+}
+
+impl SessionRow {
+    fn into_session(self) -> Result<(i64, Session)> {
+        let agent = self
+            .agent
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(json_err)?;
+        Ok((
+            self.seq,
+            Session {
+                id: self.id,
+                owner_api_key_id: self.owner_api_key_id,
+                resources: serde_json::from_str(&self.resources).map_err(json_err)?,
+                created_at: self.created_at,
+                ended_at: self.ended_at,
+                agent,
+                render_agent_in_prompt: self.render_agent,
+                workspace_id: self.workspace_id,
+            },
+        ))
+    }
+}
+
+/// The statement of [`SessionReadTx::list_sessions`], with or without the
+/// agent filter: two constant texts, each served by its index
+/// (`sessions_by_agent`, `sessions_by_workspace`). Parameters: workspace,
+/// agent (NULL without the filter), keyset position, limit.
+pub(super) fn session_list_sql(by_agent: bool) -> String {
+    let filter = if by_agent {
+        "workspace_id = ?1 AND agent_id = ?2"
+    } else {
+        "workspace_id = ?1 AND ?2 IS NULL"
+    };
+    format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions WHERE {filter} \
+         AND seq < ?3 ORDER BY seq DESC LIMIT ?4"
+    )
+}
+
 impl SessionReadTx for SqliteTx<'_> {
     fn session(&mut self, id: &str) -> Result<Option<Session>> {
+        let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1");
         let row = self
             .conn
-            .prepare_cached(
-                "SELECT id, workspace_id, owner_api_key_id, created_at, ended_at, resources \
-                 FROM sessions WHERE id = ?1",
-            )
-            .and_then(|mut s| {
-                s.query_row(params![id], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                        timestamp(r.get(3)?)?,
-                        opt_timestamp(r.get(4)?)?,
-                        r.get::<_, String>(5)?,
-                    ))
-                })
-                .optional()
-            })
+            .prepare_cached(&sql)
+            .and_then(|mut s| s.query_row(params![id], session_from_row).optional())
             .map_err(db("reading a session"))?;
-        let Some((id, workspace_id, owner_api_key_id, created_at, ended_at, resources)) = row
-        else {
-            return Ok(None);
-        };
-        Ok(Some(Session {
-            id,
-            owner_api_key_id,
-            resources: serde_json::from_str(&resources).map_err(json_err)?,
-            created_at,
-            ended_at,
-            workspace_id,
-        }))
+        row.map(|r| r.into_session().map(|(_, s)| s)).transpose()
+    }
+
+    fn session_agent_id(&mut self, id: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT agent_id FROM sessions WHERE id = ?1")
+            .and_then(|mut s| {
+                s.query_row(params![id], |r| r.get::<_, Option<String>>(0))
+                    .optional()
+            })
+            .map_err(db("reading a session's agent"))?
+            .flatten())
+    }
+
+    fn list_sessions(
+        &mut self,
+        q: &SessionQuery,
+        before: Option<i64>,
+        n: usize,
+    ) -> Result<Vec<(i64, Session)>> {
+        // The first page starts below the largest key.
+        let sql = session_list_sql(q.agent_id.is_some());
+        let rows = self
+            .conn
+            .prepare_cached(&sql)
+            .and_then(|mut s| {
+                s.query_map(
+                    params![
+                        q.workspace_id,
+                        q.agent_id,
+                        before.unwrap_or(i64::MAX),
+                        limit(n)
+                    ],
+                    session_from_row,
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .map_err(db("listing sessions"))?;
+        rows.into_iter().map(SessionRow::into_session).collect()
     }
 
     fn session_events(&mut self, session_id: &str) -> Result<Vec<SessionEvent>> {
@@ -113,10 +198,17 @@ impl SessionReadTx for SqliteTx<'_> {
 impl SessionWriteTx for SqliteTx<'_> {
     fn insert_session(&mut self, s: &Session) -> Result<()> {
         let resources = serde_json::to_string(&s.resources).map_err(json_err)?;
+        let agent = s
+            .agent
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(json_err)?;
         self.conn
             .prepare_cached(
-                "INSERT INTO sessions (id, workspace_id, owner_api_key_id, created_at, ended_at, resources) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO sessions (id, workspace_id, owner_api_key_id, created_at, ended_at, \
+                 resources, agent_id, agent, render_agent) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )
             .and_then(|mut st| {
                 st.execute(params![
@@ -125,7 +217,10 @@ impl SessionWriteTx for SqliteTx<'_> {
                     s.owner_api_key_id,
                     micros(s.created_at),
                     s.ended_at.map(micros),
-                    resources
+                    resources,
+                    s.agent.as_ref().map(|a| a.id.as_str()),
+                    agent,
+                    s.render_agent_in_prompt,
                 ])
             })
             .map_err(db("creating a session"))?;

@@ -76,7 +76,8 @@ impl WriteTx for SqliteTx<'_> {
             "appending a version",
             "INSERT INTO versions (id, store_id, chain_seq, memory_id, operation, path, content, \
              content_sha256, content_size, created_at, actor_type, actor_id, salt, commitment, \
-             link) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+             link, agent_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
             params![
                 v.id,
                 v.store_id,
@@ -93,6 +94,7 @@ impl WriteTx for SqliteTx<'_> {
                 &v.salt[..],
                 &v.commitment[..],
                 &v.link[..],
+                v.agent_id,
             ],
         )?;
         self.exec(
@@ -228,7 +230,8 @@ impl WriteTx for SqliteTx<'_> {
         self.exec(
             "recording an event",
             "INSERT INTO events (type, store_id, session_id, memory_id, version_id, path, \
-             actor_type, actor_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+             actor_type, actor_id, created_at, agent_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 e.event_type.as_str(),
                 e.store_id,
@@ -239,6 +242,7 @@ impl WriteTx for SqliteTx<'_> {
                 e.actor.type_tag(),
                 e.actor.id(),
                 micros(e.created_at),
+                e.agent_id,
             ],
         )?;
         Ok(self.conn.last_insert_rowid() as u64)
