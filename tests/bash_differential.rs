@@ -110,7 +110,7 @@ struct Outcome {
 }
 
 fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/bash")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/bash")
 }
 
 fn load() -> Cases {

@@ -225,7 +225,7 @@ fn dur_01_acknowledged_writes_survive_sigkill() {
     let path = db.path();
     let TestDb { dir: _dir, engine } = db;
     drop(engine);
-    let engine = Engine::open_sqlite(&path, EngineConfig::default()).unwrap();
+    let engine = memstore::open(&path, EngineConfig::default()).unwrap();
     for version in &acknowledged {
         let v = engine.version(&s.id, version).unwrap();
         assert!(v.content.is_some(), "{version} lost its content");
@@ -243,7 +243,7 @@ fn child_process() {
     let Ok(role) = std::env::var(ROLE) else {
         return;
     };
-    let engine = Engine::open_sqlite(std::env::var(DB).unwrap(), EngineConfig::default()).unwrap();
+    let engine = memstore::open(std::env::var(DB).unwrap(), EngineConfig::default()).unwrap();
     let store = std::env::var(STORE).unwrap();
     let count: usize = std::env::var(COUNT).unwrap().parse().unwrap();
     match role.as_str() {

@@ -11,6 +11,7 @@ use memstore::store::{
     EngineConfig, ErrorKind, EventQuery, EventType, MemoryUpdate, Operation, Precondition,
     StoreError, VersionQuery, content_sha256,
 };
+use memstore::vfs::mount_paths;
 
 #[test]
 fn ver_01_each_mutation_appends_one_version_and_rename_is_modified() {
@@ -501,7 +502,7 @@ fn dur_03_database_from_older_schema_opens_and_keeps_history() {
         )
         .unwrap();
     }
-    let engine = memstore::store::Engine::open_sqlite(&path, EngineConfig::default()).unwrap();
+    let engine = memstore::open(&path, EngineConfig::default()).unwrap();
     assert_eq!(engine.store("memstore_old").unwrap().name, "old");
     engine
         .create_memory("memstore_old", "/a", "x", &user())
@@ -521,7 +522,7 @@ fn dur_03_database_from_newer_release_is_refused() {
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.pragma_update(None, "user_version", 999).unwrap();
     drop(conn);
-    let err = memstore::store::Engine::open_sqlite(&path, EngineConfig::default()).unwrap_err();
+    let err = memstore::open(&path, EngineConfig::default()).unwrap_err();
     assert!(err.to_string().contains("upgrade memstore"), "{err}");
 }
 
@@ -544,7 +545,10 @@ fn agent_session(db: &TestDb, store: &str, agent: Option<&str>) -> String {
         },
         render_in_prompt: false,
     });
-    db.engine.create_agent_session(new, agent).unwrap().id
+    db.engine
+        .create_agent_session(new, agent, mount_paths)
+        .unwrap()
+        .id
 }
 
 #[test]
@@ -714,6 +718,7 @@ fn ses_04_bad_agent_or_agent_filter_is_invalid_naming_the_field() {
                     agent: bad.clone(),
                     render_in_prompt: false,
                 }),
+                mount_paths,
             )
             .unwrap_err();
         assert!(
@@ -729,6 +734,7 @@ fn ses_04_bad_agent_or_agent_filter_is_invalid_naming_the_field() {
                 agent: agent(&"é".repeat(255)),
                 render_in_prompt: false,
             }),
+            mount_paths,
         )
         .unwrap();
     let q = VersionQuery {

@@ -55,7 +55,7 @@ impl TestServer {
     pub async fn start() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("memstore.db");
-        let engine = Engine::open_sqlite(&db, EngineConfig::default()).unwrap();
+        let engine = memstore::open(&db, EngineConfig::default()).unwrap();
         let admin = key(&engine, "default", Role::Admin);
         let reader = key(&engine, "default", Role::Reader);
         let other = key(&engine, "elsewhere", Role::Admin);

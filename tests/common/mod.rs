@@ -36,7 +36,7 @@ impl TestDb {
 
     pub fn with_config(config: EngineConfig) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let engine = Engine::open_sqlite(dir.path().join("memstore.db"), config).expect("open");
+        let engine = memstore::open(dir.path().join("memstore.db"), config).expect("open");
         Self { dir, engine }
     }
 

@@ -1,0 +1,138 @@
+//! The single writer thread and its group commit.
+//!
+//! Every write job in the process is queued here. The thread takes whatever
+//! has queued up (up to [`MAX_BATCH`]), runs each job in its own savepoint
+//! inside one `BEGIN IMMEDIATE` transaction, commits once — one fsync for the
+//! whole batch — and only then answers each caller. A job that fails rolls
+//! back to its savepoint and does not disturb the others. One writer alone
+//! gets a batch of one and pays the same single commit it would anyway.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::thread::JoinHandle;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::tx::SqliteTx;
+use memstore_store::backend::{JobOutput, WriteJob};
+use memstore_store::error::{Result, StoreError};
+
+/// Most jobs committed in one transaction; bounds the latency of the first.
+const MAX_BATCH: usize = 256;
+
+struct Pending {
+    job: WriteJob,
+    reply: SyncSender<Result<JobOutput>>,
+}
+
+/// Handle to the writer thread; dropping it lets the thread finish the queue
+/// and waits for it.
+pub struct Writer {
+    queue: Option<Sender<Pending>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Writer {
+    /// Starts the writer thread on `conn`.
+    pub fn spawn(conn: Connection) -> Self {
+        let (queue, jobs) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("memstore-writer".into())
+            .spawn(move || run(conn, jobs))
+            .expect("spawning the writer thread");
+        Self {
+            queue: Some(queue),
+            thread: Some(thread),
+        }
+    }
+
+    /// Queues `job` and waits until it is committed (or failed).
+    pub fn submit(&self, job: WriteJob) -> Result<JobOutput> {
+        let (reply, answer) = mpsc::sync_channel(1);
+        let stopped = || StoreError::Corrupt("the writer thread has stopped".into());
+        self.queue
+            .as_ref()
+            .ok_or_else(stopped)?
+            .send(Pending { job, reply })
+            .map_err(|_| stopped())?;
+        answer.recv().map_err(|_| stopped())?
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        drop(self.queue.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn run(mut conn: Connection, jobs: Receiver<Pending>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        commit_batch(&mut conn, batch);
+    }
+}
+
+fn commit_batch(conn: &mut Connection, batch: Vec<Pending>) {
+    let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => {
+            let msg = e.to_string();
+            for p in batch {
+                let _ = p.reply.send(Err(commit_error(&msg)));
+            }
+            return;
+        }
+    };
+    let results: Vec<_> = batch
+        .into_iter()
+        .map(|p| (p.reply, run_job(&tx, p.job)))
+        .collect();
+    match tx.commit() {
+        Ok(()) => {
+            for (reply, result) in results {
+                let _ = reply.send(result);
+            }
+        }
+        Err(e) => {
+            let msg = e.to_string();
+            for (reply, result) in results {
+                let _ = reply.send(result.and_then(|_| Err(commit_error(&msg))));
+            }
+        }
+    }
+}
+
+/// Runs one job in its own savepoint; a failing or panicking job leaves no
+/// trace in the transaction.
+fn run_job(conn: &Connection, job: WriteJob) -> Result<JobOutput> {
+    let db = |e| StoreError::database("running a write", e);
+    conn.execute_batch("SAVEPOINT job").map_err(db)?;
+    let outcome =
+        catch_unwind(AssertUnwindSafe(|| job(&mut SqliteTx::new(conn)))).unwrap_or_else(|panic| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(StoreError::Corrupt(format!("a write job panicked: {what}")))
+        });
+    let end = match outcome {
+        Ok(_) => "RELEASE job",
+        Err(_) => "ROLLBACK TO job; RELEASE job",
+    };
+    conn.execute_batch(end).map_err(db)?;
+    outcome
+}
+
+fn commit_error(msg: &str) -> StoreError {
+    StoreError::database("committing", std::io::Error::other(msg.to_owned()))
+}
