@@ -256,3 +256,82 @@ fn cli_capacity_and_retention_are_configurable() {
         2
     );
 }
+
+/// What `memstore` makes of a database file that is not one it can use:
+/// refused by name with what to do, exit code 1, and the file and its
+/// directory left exactly as they were (issue 9, faults; DUR-03/DUR-04).
+fn assert_refused_untouched(cli: &Cli, expected: &str) {
+    let db = cli.dir.path().join("m.db");
+    let before = std::fs::read(&db).unwrap();
+    for args in [&["store", "list"][..], &["store", "create", "x"][..]] {
+        let err = cli.fails(args, 1);
+        assert!(
+            err.contains(&db.display().to_string()),
+            "names the file: {err}"
+        );
+        assert!(err.contains(expected), "{err}");
+        assert!(err.contains("the file was not modified"), "{err}");
+    }
+    assert_eq!(std::fs::read(&db).unwrap(), before, "the file is unchanged");
+    for side in ["m.db-wal", "m.db-shm", "m.db-journal"] {
+        assert!(!cli.dir.path().join(side).exists(), "{side} was created");
+    }
+}
+
+#[test]
+fn dur_04_a_file_that_is_not_a_database_is_refused_and_left_alone() {
+    let cli = Cli::new();
+    std::fs::write(
+        cli.dir.path().join("m.db"),
+        "# my notes\n\nnot a database\n",
+    )
+    .unwrap();
+    assert_refused_untouched(
+        &cli,
+        "is not a memstore database (it is not an SQLite file)",
+    );
+}
+
+#[test]
+fn dur_04_another_applications_sqlite_database_is_refused_and_left_alone() {
+    let cli = Cli::new();
+    let conn = rusqlite::Connection::open(cli.dir.path().join("m.db")).unwrap();
+    conn.execute_batch("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices VALUES (1, 9.5);")
+        .unwrap();
+    drop(conn);
+    assert_refused_untouched(&cli, "is an SQLite database of another application");
+}
+
+#[test]
+fn dur_03_a_database_of_a_newer_memstore_is_refused_and_left_alone() {
+    let cli = Cli::new();
+    cli.ok(&["store", "create", "Notes"]);
+    let conn = rusqlite::Connection::open(cli.dir.path().join("m.db")).unwrap();
+    conn.pragma_update(None, "user_version", 999).unwrap();
+    drop(conn);
+    assert_refused_untouched(&cli, "was written by a newer memstore (schema version 999");
+}
+
+#[test]
+fn dur_04_a_truncated_database_is_refused_and_left_alone() {
+    let cli = Cli::new();
+    cli.ok(&["store", "create", "Notes"]);
+    for i in 0..8 {
+        let body = format!("{i}").repeat(20_000);
+        cli.ok(&[
+            "memory",
+            "put",
+            "Notes",
+            &format!("/m{i}.md"),
+            "--content",
+            &body,
+        ]);
+    }
+    let db = cli.dir.path().join("m.db");
+    let len = std::fs::metadata(&db).unwrap().len();
+    assert!(len > 100_000, "the database spans many pages: {len} bytes");
+    let file = std::fs::OpenOptions::new().write(true).open(&db).unwrap();
+    file.set_len(len / 2).unwrap();
+    drop(file);
+    assert_refused_untouched(&cli, "is truncated");
+}

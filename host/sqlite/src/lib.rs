@@ -11,6 +11,7 @@
 //! a parameter (SEC-04); the engine above it sees only the `Backend` trait.
 
 mod migrations;
+mod preflight;
 mod tx;
 mod writer;
 
@@ -62,6 +63,7 @@ impl SqliteBackend {
     /// # Errors
     /// The file cannot be opened or is not a memstore database.
     pub fn open(path: &Path) -> Result<Self> {
+        preflight::check(path, MIGRATIONS.len())?;
         let mut conn = connect(path)?;
         migrations::migrate(&mut conn)?;
         Ok(Self {

@@ -32,7 +32,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
 /// file at once (the check and the migration share one write transaction).
 ///
 /// # Errors
-/// A database error, or [`StoreError::Corrupt`] for a newer schema.
+/// A database error, or [`StoreError::Unusable`] for a newer schema.
 pub fn migrate(conn: &mut Connection) -> Result<()> {
     migrate_to(conn, MIGRATIONS.len())
 }
@@ -51,9 +51,12 @@ pub fn migrate_to(conn: &mut Connection, target: usize) -> Result<()> {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(db)?;
     if current > MIGRATIONS.len() {
-        return Err(StoreError::Corrupt(format!(
-            "the database has schema version {current}, this memstore knows up to {}; \
-             upgrade memstore",
+        // Seen here rather than by the preflight only when a newer memstore's
+        // migration is still in the write-ahead log.
+        return Err(StoreError::Unusable(format!(
+            "{} was written by a newer memstore (schema version {current}; this memstore \
+             knows up to {}); upgrade memstore to open it; the file was not modified",
+            tx.path().unwrap_or("the database"),
             MIGRATIONS.len()
         )));
     }

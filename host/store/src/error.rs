@@ -141,6 +141,12 @@ pub enum StoreError {
     /// The stored data contradicts itself (e.g. a corrupt row).
     #[error("corrupt store data: {0}")]
     Corrupt(String),
+
+    /// The database cannot be opened as a memstore database as it is — not
+    /// one, truncated, or written by a newer memstore — and was left as it
+    /// was. The message names the database and what to do.
+    #[error("{0}")]
+    Unusable(String),
 }
 
 impl StoreError {
@@ -159,7 +165,7 @@ impl StoreError {
             Self::PreconditionFailed { .. } => ErrorKind::PreconditionFailed,
             Self::Archived(_) => ErrorKind::ReadOnly,
             Self::CapacityExceeded { .. } => ErrorKind::CapacityExceeded,
-            Self::Database { .. } | Self::Corrupt(_) => ErrorKind::Internal,
+            Self::Database { .. } | Self::Corrupt(_) | Self::Unusable(_) => ErrorKind::Internal,
         }
     }
 
