@@ -111,6 +111,13 @@ impl ApiError {
     }
 }
 
+/// Whether an answer with `status` gives the client a stable message
+/// instead of the error's own: server faults, except a full disk, which the
+/// operator must hear about to fix.
+fn hides_details(status: StatusCode) -> bool {
+    status.is_server_error() && status != StatusCode::INSUFFICIENT_STORAGE
+}
+
 /// Status and error type of a store error.
 fn store_status(e: &StoreError) -> (StatusCode, &'static str) {
     match e.kind() {
@@ -121,6 +128,8 @@ fn store_status(e: &StoreError) -> (StatusCode, &'static str) {
         }
         ErrorKind::PathConflict => (StatusCode::CONFLICT, "memory_path_conflict_error"),
         ErrorKind::PreconditionFailed => (StatusCode::CONFLICT, "memory_precondition_failed_error"),
+        // Not the server's fault and not secret: the operator must free space.
+        ErrorKind::StorageFull => (StatusCode::INSUFFICIENT_STORAGE, "api_error"),
         ErrorKind::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "api_error"),
     }
 }
@@ -148,7 +157,7 @@ struct ErrorDetail<'a> {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, error_type) = self.status_and_type();
-        let internal = status.is_server_error();
+        let internal = hides_details(status);
         if internal {
             // The full chain goes to the log; the client gets a stable message.
             tracing::error!(error = %ErrorChain(&self), "request failed");
@@ -230,10 +239,28 @@ mod tests {
     }
 
     #[test]
+    fn api_02_a_full_disk_is_a_507_that_says_so() {
+        let e = ApiError::Store(StoreError::DiskFull {
+            context: "committing",
+        });
+        let (status, t) = e.status_and_type();
+        assert_eq!(status, StatusCode::INSUFFICIENT_STORAGE);
+        assert!(!hides_details(status));
+        let message = e.body(t, hides_details(status)).error.message;
+        assert!(
+            message.starts_with("disk full while committing"),
+            "{message}"
+        );
+    }
+
+    #[test]
     fn api_02_internal_errors_answer_a_stable_message() {
         let e = ApiError::Store(StoreError::Corrupt("secret detail".into()));
         let (status, t) = e.status_and_type();
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
-        assert_eq!(e.body(t, true).error.message, INTERNAL_MESSAGE);
+        assert_eq!(
+            e.body(t, hides_details(status)).error.message,
+            INTERNAL_MESSAGE
+        );
     }
 }

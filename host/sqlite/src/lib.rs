@@ -109,7 +109,7 @@ impl Backend for SqliteBackend {
         let conn = self.take_reader()?;
         let busy: i64 = conn
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
-            .map_err(|e| StoreError::database("checkpointing the WAL", e))?;
+            .map_err(|e| db_error("checkpointing the WAL", e))?;
         self.put_reader(conn);
         if busy != 0 {
             tracing::warn!("WAL checkpoint could not complete: a reader holds an old snapshot");
@@ -134,9 +134,21 @@ fn read_snapshot(
     out
 }
 
+/// A database error in the engine's terms: SQLite's "database or disk is
+/// full" (what a write that meets ENOSPC returns) becomes
+/// [`StoreError::DiskFull`], which callers can act on; the rest keep their
+/// context and cause.
+pub(crate) fn db_error(context: &'static str, e: rusqlite::Error) -> StoreError {
+    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+        StoreError::DiskFull { context }
+    } else {
+        StoreError::database(context, e)
+    }
+}
+
 /// Opens a connection with memstore's settings.
 fn connect(path: &Path) -> Result<Connection> {
-    let db = |e| StoreError::database("opening the database", e);
+    let db = |e| db_error("opening the database", e);
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE

@@ -43,7 +43,7 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
 /// # Errors
 /// As `migrate`: a database error, or a newer schema.
 pub fn migrate_to(conn: &mut Connection, target: usize) -> Result<()> {
-    let db = |e| StoreError::database("migrating the schema", e);
+    let db = |e| crate::db_error("migrating the schema", e);
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(db)?;

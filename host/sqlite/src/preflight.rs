@@ -59,9 +59,14 @@ pub fn check(path: &Path, known: usize) -> Result<()> {
         n => u64::from(n),
     };
     // The in-header size is valid only when written by SQLite 3.7.0 or later
-    // in the same transaction as the change counter.
+    // in the same transaction as the change counter, and tells the file's
+    // length only when no write-ahead log holds pages still to copy: a
+    // checkpoint writes the header before it has extended the file, and one
+    // cut short (by a full disk, say) leaves the file short and the log
+    // whole, which SQLite recovers from.
     let pages = u64::from(h.u32(28));
-    if h.u32(92) == h.u32(24) && pages > 0 && len < pages * page_size {
+    let log_pending = wal_path(path).metadata().is_ok_and(|m| m.len() > 0);
+    if !log_pending && h.u32(92) == h.u32(24) && pages > 0 && len < pages * page_size {
         return refuse(format!(
             "is truncated: it holds {len} bytes, its header describes {pages} pages of \
              {page_size} bytes; restore it from a backup"
@@ -85,6 +90,13 @@ pub fn check(path: &Path, known: usize) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// SQLite's write-ahead log of the database at `path`.
+fn wal_path(path: &Path) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push("-wal");
+    name.into()
 }
 
 /// Big-endian fields of the header.

@@ -28,7 +28,7 @@ impl<'c> SqliteTx<'c> {
 }
 
 fn db(context: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
-    move |e| StoreError::database(context, e)
+    move |e| crate::db_error(context, e)
 }
 
 fn micros(t: Timestamp) -> i64 {

@@ -85,17 +85,30 @@ fn commit_batch(conn: &mut Connection, batch: Vec<Pending>) {
     let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
         Err(e) => {
-            let msg = e.to_string();
             for p in batch {
-                let _ = p.reply.send(Err(commit_error(&msg)));
+                let _ = p.reply.send(Err(commit_error(&e)));
             }
             return;
         }
     };
-    let results: Vec<_> = batch
-        .into_iter()
-        .map(|p| (p.reply, run_job(&tx, p.job)))
-        .collect();
+    let mut results = Vec::with_capacity(batch.len());
+    for p in batch {
+        // SQLite rolls the whole transaction back on some errors (a full
+        // disk, an I/O error). A job run after that would run, and commit,
+        // on its own outside the batch, and then be answered as failed with
+        // the batch: fail it unrun instead.
+        let result = if tx.is_autocommit() {
+            Err(StoreError::database(
+                "running a write",
+                std::io::Error::other(
+                    "the batch's transaction was rolled back by an earlier error",
+                ),
+            ))
+        } else {
+            run_job(&tx, p.job)
+        };
+        results.push((p.reply, result));
+    }
     match tx.commit() {
         Ok(()) => {
             for (reply, result) in results {
@@ -103,9 +116,8 @@ fn commit_batch(conn: &mut Connection, batch: Vec<Pending>) {
             }
         }
         Err(e) => {
-            let msg = e.to_string();
             for (reply, result) in results {
-                let _ = reply.send(result.and_then(|_| Err(commit_error(&msg))));
+                let _ = reply.send(result.and_then(|_| Err(commit_error(&e))));
             }
         }
     }
@@ -114,7 +126,7 @@ fn commit_batch(conn: &mut Connection, batch: Vec<Pending>) {
 /// Runs one job in its own savepoint; a failing or panicking job leaves no
 /// trace in the transaction.
 fn run_job(conn: &Connection, job: WriteJob) -> Result<JobOutput> {
-    let db = |e| StoreError::database("running a write", e);
+    let db = |e| crate::db_error("running a write", e);
     conn.execute_batch("SAVEPOINT job").map_err(db)?;
     let outcome =
         catch_unwind(AssertUnwindSafe(|| job(&mut SqliteTx::new(conn)))).unwrap_or_else(|panic| {
@@ -129,10 +141,21 @@ fn run_job(conn: &Connection, job: WriteJob) -> Result<JobOutput> {
         Ok(_) => "RELEASE job",
         Err(_) => "ROLLBACK TO job; RELEASE job",
     };
-    conn.execute_batch(end).map_err(db)?;
-    outcome
+    let ended = conn.execute_batch(end).map_err(db);
+    // A job's own error comes first: after a full disk SQLite may already
+    // have rolled the savepoint back, and "no such savepoint" would hide why.
+    let output = outcome?;
+    ended.map(|()| output)
 }
 
-fn commit_error(msg: &str) -> StoreError {
-    StoreError::database("committing", std::io::Error::other(msg.to_owned()))
+/// The error every job of a batch gets when the batch's transaction could
+/// not begin or commit (one `rusqlite::Error`, so each job gets its own).
+fn commit_error(e: &rusqlite::Error) -> StoreError {
+    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+        StoreError::DiskFull {
+            context: "committing",
+        }
+    } else {
+        StoreError::database("committing", std::io::Error::other(e.to_string()))
+    }
 }

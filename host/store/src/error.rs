@@ -22,6 +22,8 @@ pub enum ErrorKind {
     ReadOnly,
     /// The store holds its maximum number of memories (MEM-09).
     CapacityExceeded,
+    /// The disk holding the database is full; retry once space is freed.
+    StorageFull,
     /// The database failed; nothing the caller did wrong.
     Internal,
 }
@@ -142,6 +144,18 @@ pub enum StoreError {
     #[error("corrupt store data: {0}")]
     Corrupt(String),
 
+    /// The disk holding the database has no space left: the change was not
+    /// committed, reads still work, and writes work again once space is
+    /// freed (issue 9, faults).
+    #[error(
+        "disk full while {context}: the disk holding the database has no space left, so \
+         nothing of this change was committed; free some space and retry"
+    )]
+    DiskFull {
+        /// What the backend was doing.
+        context: &'static str,
+    },
+
     /// The database cannot be opened as a memstore database as it is — not
     /// one, truncated, or written by a newer memstore — and was left as it
     /// was. The message names the database and what to do.
@@ -165,6 +179,7 @@ impl StoreError {
             Self::PreconditionFailed { .. } => ErrorKind::PreconditionFailed,
             Self::Archived(_) => ErrorKind::ReadOnly,
             Self::CapacityExceeded { .. } => ErrorKind::CapacityExceeded,
+            Self::DiskFull { .. } => ErrorKind::StorageFull,
             Self::Database { .. } | Self::Corrupt(_) | Self::Unusable(_) => ErrorKind::Internal,
         }
     }

@@ -96,7 +96,7 @@ impl FsError {
             (_, ErrorKind::PathConflict) => Errno::Exist,
             (_, ErrorKind::PreconditionFailed) => Errno::Access,
             (_, ErrorKind::ReadOnly) => Errno::ReadOnly,
-            (_, ErrorKind::CapacityExceeded) => Errno::NoSpace,
+            (_, ErrorKind::CapacityExceeded | ErrorKind::StorageFull) => Errno::NoSpace,
             (_, ErrorKind::Internal) => Errno::Io,
         };
         Self::new(code, e.to_string())

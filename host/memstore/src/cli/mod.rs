@@ -202,7 +202,7 @@ pub fn exit_code(err: &anyhow::Error) -> ExitCode {
         Some(ErrorKind::NotFound) => 3,
         Some(ErrorKind::PathConflict | ErrorKind::PreconditionFailed) => 4,
         Some(ErrorKind::Invalid | ErrorKind::ReadOnly | ErrorKind::CapacityExceeded) => 5,
-        Some(ErrorKind::Internal) | None => 1,
+        Some(ErrorKind::StorageFull | ErrorKind::Internal) | None => 1,
     })
 }
 
