@@ -335,3 +335,31 @@ fn dur_04_a_truncated_database_is_refused_and_left_alone() {
     drop(file);
     assert_refused_untouched(&cli, "is truncated");
 }
+
+/// A PostgreSQL URL is not a file name: until the PostgreSQL backend lands
+/// it is refused with what to pass instead, and no file named after it
+/// appears (DUR-04).
+#[test]
+fn dur_04_a_postgres_url_is_refused_not_taken_for_a_file() {
+    let cli = Cli::new();
+    for url in [
+        "postgres://memstore@localhost/m",
+        "postgresql://localhost/m",
+    ] {
+        let out = cli
+            .cmd(&["store", "list"])
+            .current_dir(cli.dir.path())
+            .arg("--db")
+            .arg(url)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("PostgreSQL databases are not supported by this build"),
+            "{err}"
+        );
+    }
+    let left: Vec<_> = std::fs::read_dir(cli.dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "nothing was created: {left:?}");
+}

@@ -53,7 +53,20 @@ pub mod store {
 ///
 /// # Errors
 /// The database cannot be opened, is not a memstore database, or was
-/// written by a newer memstore.
+/// written by a newer memstore; `db` is a PostgreSQL URL, which this build
+/// cannot open yet (it is refused rather than taken for a file name).
 pub fn open(db: impl AsRef<Path>, config: store::EngineConfig) -> store::Result<store::Engine> {
+    let db = db.as_ref();
+    let url = db.to_str().unwrap_or_default();
+    if ["postgres://", "postgresql://"]
+        .iter()
+        .any(|scheme| url.starts_with(scheme))
+    {
+        return Err(store::StoreError::Unusable(
+            "PostgreSQL databases are not supported by this build of memstore yet; pass --db \
+             (or MEMSTORE_DB) the path of an SQLite file"
+                .into(),
+        ));
+    }
     store::sqlite::open(db, config)
 }
