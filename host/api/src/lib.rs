@@ -10,7 +10,7 @@
 //!   `/v1/openapi.json`.
 //! - [`extract`] keeps axum's plain-text rejections from reaching clients.
 //!
-//! This module must not contain store rules; handlers check grants, call
+//! This crate must not contain store rules; handlers check grants, call
 //! the engine on the blocking pool, and shape the answer.
 
 pub mod audit;
