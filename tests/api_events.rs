@@ -3,46 +3,9 @@
 
 mod api_support;
 
-use std::time::Duration;
-
-use api_support::{TestServer, error_type};
-use futures_util::StreamExt;
+use api_support::{TestServer, error_type, read_sse};
 use reqwest::Method;
-use serde_json::{Value, json};
-
-/// Reads SSE frames until `n` events arrived; returns (id, type, data).
-async fn read_events(resp: reqwest::Response, n: usize) -> Vec<(u64, String, Value)> {
-    let mut stream = resp.bytes_stream();
-    let mut buf = String::new();
-    let mut events = Vec::new();
-    // A guard against hanging forever, not a timing assertion.
-    let read = async {
-        while events.len() < n {
-            let chunk = stream.next().await.expect("stream open").expect("chunk");
-            buf.push_str(std::str::from_utf8(&chunk).unwrap());
-            while let Some(end) = buf.find("\n\n") {
-                let frame: String = buf.drain(..end + 2).collect();
-                let (mut id, mut ty, mut data) = (None, None, None);
-                for line in frame.lines() {
-                    if let Some(v) = line.strip_prefix("id:") {
-                        id = Some(v.trim().parse::<u64>().unwrap());
-                    } else if let Some(v) = line.strip_prefix("event:") {
-                        ty = Some(v.trim().to_owned());
-                    } else if let Some(v) = line.strip_prefix("data:") {
-                        data = Some(serde_json::from_str::<Value>(v.trim()).unwrap());
-                    }
-                }
-                if let (Some(id), Some(ty), Some(data)) = (id, ty, data) {
-                    events.push((id, ty, data));
-                }
-            }
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(60), read)
-        .await
-        .expect("events arrive");
-    events
-}
+use serde_json::json;
 
 fn sse(s: &TestServer, path: &str) -> reqwest::RequestBuilder {
     s.req(Method::GET, path)
@@ -121,7 +84,7 @@ async fn ver_08_sse_resumes_after_last_event_id() {
             .unwrap()
             .starts_with("text/event-stream")
     );
-    let seen = read_events(resp, 2).await;
+    let seen = read_sse(resp, 2).await;
     assert_eq!(seen[0].1, "memory_store.created");
     assert_eq!(seen[1].1, "memory.created");
     let last = seen[1].0;
@@ -133,7 +96,7 @@ async fn ver_08_sse_resumes_after_last_event_id() {
         .await
         .unwrap();
     s.memory(&store, "/b.md", "y").await;
-    let got = read_events(live, 1).await;
+    let got = read_sse(live, 1).await;
     assert_eq!(got[0].1, "memory.created");
     assert_eq!(got[0].2["path"], "/b.md");
     assert!(got[0].0 > last);
@@ -145,7 +108,7 @@ async fn ver_08_sse_resumes_after_last_event_id() {
         .send()
         .await
         .unwrap();
-    let rest = read_events(resumed, 1).await;
+    let rest = read_sse(resumed, 1).await;
     assert_eq!(rest[0].2["path"], "/c.md");
 
     let bad = sse(&s, &path)
@@ -165,6 +128,6 @@ async fn ver_08_open_streams_do_not_block_shutdown() {
         .send()
         .await
         .unwrap();
-    let _ = read_events(resp, 1).await;
+    let _ = read_sse(resp, 1).await;
     s.stop().await.expect("server stops with a stream open");
 }

@@ -361,33 +361,27 @@ fn dur_01_a_full_disk_fails_writes_clearly_and_recovers_once_space_is_freed() {
     );
 
     // Reads keep working and every acknowledged write is there.
-    for (path, content) in &acknowledged {
+    let all_there = |engine: &Engine| {
+        for (path, content) in &acknowledged {
+            let m = engine.memory_at(&store, path).unwrap().expect(path);
+            assert_eq!(m.content.as_deref(), Some(content.as_str()), "{path}");
+        }
+        assert!(engine.verify_chain(&store).unwrap().ok);
+    };
+    // A new memory, so the write cannot be a no-op (MEM-05).
+    let writes_again = |engine: &Engine, path: &str| {
+        std::fs::remove_file(&filler).unwrap();
+        engine
+            .put_memory(&store, path, "space again", Precondition::None, &user())
+            .unwrap();
         let m = engine.memory_at(&store, path).unwrap().expect(path);
-        assert_eq!(m.content.as_deref(), Some(content.as_str()), "{path}");
-    }
-    assert!(engine.verify_chain(&store).unwrap().ok);
+        assert_eq!(m.content.as_deref(), Some("space again"));
+        assert!(engine.verify_chain(&store).unwrap().ok);
+    };
+    all_there(&engine);
 
     // Free space: the same engine writes again.
-    std::fs::remove_file(&filler).unwrap();
-    engine
-        .put_memory(
-            &store,
-            "/after.md",
-            "space again",
-            Precondition::None,
-            &user(),
-        )
-        .unwrap();
-    assert_eq!(
-        engine
-            .memory_at(&store, "/after.md")
-            .unwrap()
-            .unwrap()
-            .content
-            .as_deref(),
-        Some("space again")
-    );
-    assert!(engine.verify_chain(&store).unwrap().ok);
+    writes_again(&engine, "/after.md");
 
     // Full again, and closed: the closing checkpoint cannot extend the file,
     // so its header describes more pages than it holds while the log keeps
@@ -397,31 +391,10 @@ fn dur_01_a_full_disk_fails_writes_clearly_and_recovers_once_space_is_freed() {
     drop(f);
     drop(engine);
     let engine = memstore::open(disk.path().join("m.db"), EngineConfig::default()).unwrap();
-    for (path, content) in &acknowledged {
-        let m = engine.memory_at(&store, path).unwrap().expect(path);
-        assert_eq!(m.content.as_deref(), Some(content.as_str()), "{path}");
-    }
-    assert!(engine.verify_chain(&store).unwrap().ok);
+    all_there(&engine);
 
     // Free space: the reopened engine writes again.
-    std::fs::remove_file(&filler).unwrap();
-    engine
-        .put_memory(
-            &store,
-            "/after.md",
-            "space again",
-            Precondition::None,
-            &user(),
-        )
-        .unwrap();
-    assert_eq!(
-        engine
-            .memory_at(&store, "/after.md")
-            .unwrap()
-            .unwrap()
-            .content
-            .as_deref(),
-        Some("space again")
-    );
-    assert!(engine.verify_chain(&store).unwrap().ok);
+    writes_again(&engine, "/later.md");
+    let count = engine.memory_count(&store).unwrap();
+    assert_eq!(count, acknowledged.len() as u64 + 2);
 }

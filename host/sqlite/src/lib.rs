@@ -139,11 +139,16 @@ fn read_snapshot(
 /// [`StoreError::DiskFull`], which callers can act on; the rest keep their
 /// context and cause.
 pub(crate) fn db_error(context: &'static str, e: rusqlite::Error) -> StoreError {
-    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+    if is_disk_full(&e) {
         StoreError::DiskFull { context }
     } else {
         StoreError::database(context, e)
     }
+}
+
+/// SQLite's "database or disk is full".
+pub(crate) fn is_disk_full(e: &rusqlite::Error) -> bool {
+    e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull)
 }
 
 /// Opens a connection with memstore's settings.

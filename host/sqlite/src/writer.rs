@@ -151,7 +151,7 @@ fn run_job(conn: &Connection, job: WriteJob) -> Result<JobOutput> {
 /// The error every job of a batch gets when the batch's transaction could
 /// not begin or commit (one `rusqlite::Error`, so each job gets its own).
 fn commit_error(e: &rusqlite::Error) -> StoreError {
-    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+    if crate::is_disk_full(e) {
         StoreError::DiskFull {
             context: "committing",
         }
