@@ -105,3 +105,23 @@ impl FsError {
 
 /// Result of a virtual-filesystem operation.
 pub type FsResult<T> = Result<T, FsError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 9 (faults): a full disk under the database reaches a tool as ENOSPC with
+    /// the engine's "disk full" message, not as a generic I/O error.
+    #[test]
+    fn issue_09_a_full_disk_reaches_tools_as_no_space_left() {
+        let e = FsError::store(&StoreError::DiskFull {
+            context: "committing",
+        });
+        assert_eq!(e.code, Errno::NoSpace);
+        assert!(
+            e.message.starts_with("disk full while committing"),
+            "{}",
+            e.message
+        );
+    }
+}
