@@ -336,15 +336,16 @@ fn dur_04_a_truncated_database_is_refused_and_left_alone() {
     assert_refused_untouched(&cli, "is truncated");
 }
 
-/// A PostgreSQL URL is not a file name: until the PostgreSQL backend lands
-/// it is refused with what to pass instead, and no file named after it
-/// appears (DUR-04).
+/// A PostgreSQL URL names a server, not a file (DUR-04): one that cannot be
+/// reached is an error that says why, names the URL without its password,
+/// and no file named after it appears.
 #[test]
-fn dur_04_a_postgres_url_is_refused_not_taken_for_a_file() {
+fn dur_04_a_postgres_url_is_a_server_not_a_file_and_its_password_is_never_shown() {
     let cli = Cli::new();
+    // Port 1 on loopback: nothing listens there.
     for url in [
-        "postgres://memstore@localhost/m",
-        "postgresql://localhost/m",
+        "postgres://memstore:hunter2@127.0.0.1:1/m",
+        "postgresql://memstore:hunter2@127.0.0.1:1/m",
     ] {
         let out = cli
             .cmd(&["store", "list"])
@@ -355,10 +356,12 @@ fn dur_04_a_postgres_url_is_refused_not_taken_for_a_file() {
             .unwrap();
         assert_eq!(out.status.code(), Some(1));
         let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("cannot connect to PostgreSQL at "), "{err}");
         assert!(
-            err.contains("PostgreSQL databases are not supported by this build"),
-            "{err}"
+            err.contains("Connection refused"),
+            "the reason is shown: {err}"
         );
+        assert!(!err.contains("hunter2"), "{err}");
     }
     let left: Vec<_> = std::fs::read_dir(cli.dir.path()).unwrap().collect();
     assert!(left.is_empty(), "nothing was created: {left:?}");

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Runs memstore's whole test suite on a fresh machine with Rust and Python 3:
 # installs what is missing (the wasm32-wasip2 target; the pinned Anthropic SDK
-# and pytest in a virtual environment), runs the Rust tests of every
+# and pytest in a virtual environment; PostgreSQL from Debian's packages, of
+# which it starts a throw-away cluster on loopback), runs the Rust tests of every
 # workspace crate — the differential tests compare against that SDK — then
 # the SDK conformance suite against a real server, and ends with one line
 # totalling every runner's results. README's test command; CI's body.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log"; bash tests/postgres-cluster.sh stop >/dev/null 2>&1 || true' EXIT
 
 echo "==> rustup target add wasm32-wasip2"
 rustup target add wasm32-wasip2
@@ -20,6 +21,12 @@ export MEMSTORE_REFERENCE_PYTHON="$venv/bin/python"
 # one the API is pinned to; it gets an environment of its own.
 bash_venv=$(bash tests/python-env.sh "${CARGO_TARGET_DIR:-$PWD/target}/bash-venv" tests/bash/requirements.txt)
 export MEMSTORE_BASH_REFERENCE_PYTHON="$bash_venv/bin/python"
+
+echo "==> PostgreSQL: a throw-away cluster for the backend suite"
+# Installs Debian's postgresql when missing; every PostgreSQL test fails
+# rather than skips without it.
+MEMSTORE_TEST_POSTGRES_URL=$(bash tests/postgres-cluster.sh start)
+export MEMSTORE_TEST_POSTGRES_URL MEMSTORE_REQUIRE_POSTGRES=1
 
 echo "==> cargo test --workspace"
 cargo test --locked --workspace 2>&1 | tee -a "$log"

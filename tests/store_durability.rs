@@ -223,7 +223,9 @@ fn dur_01_acknowledged_writes_survive_sigkill() {
     assert_eq!(acknowledged.len(), 60);
 
     let path = db.path();
-    let TestDb { dir: _dir, engine } = db;
+    let TestDb {
+        dir: _dir, engine, ..
+    } = db;
     drop(engine);
     let engine = memstore::open(&path, EngineConfig::default()).unwrap();
     for version in &acknowledged {

@@ -1,9 +1,11 @@
 //! Helpers shared by the integration tests: a fresh engine on a real SQLite
-//! file in a temporary directory.
+//! file in a temporary directory, or on a fresh database of a real
+//! PostgreSQL server (the backend suite runs its cases on both).
 
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod postgres;
 
 use std::path::PathBuf;
 
@@ -23,25 +25,99 @@ pub fn component_cache() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("component-cache")
 }
 
-/// An engine on a database file that lives as long as the value.
+/// The database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// An engine on a database that lives as long as the value.
 pub struct TestDb {
     pub dir: TempDir,
+    // Dropped before the database it uses.
     pub engine: Engine,
+    pub backend: Backend,
+    pg: Option<postgres::PgDatabase>,
 }
 
 impl TestDb {
+    /// An SQLite file.
     pub fn new() -> Self {
         Self::with_config(EngineConfig::default())
     }
 
+    /// An SQLite file with `config`.
     pub fn with_config(config: EngineConfig) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let engine = memstore::open(dir.path().join("memstore.db"), config).expect("open");
-        Self { dir, engine }
+        Self::on(Backend::Sqlite, config).expect("SQLite is always there")
     }
 
+    /// A fresh database of `backend`, or `None` when that backend's server
+    /// is not available here (see [`postgres::admin_url`]).
+    pub fn on(backend: Backend, config: EngineConfig) -> Option<Self> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let pg = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(postgres::PgDatabase::create()?),
+        };
+        let db = pg.as_ref().map_or_else(
+            || dir.path().join("memstore.db").display().to_string(),
+            |pg| pg.url.clone(),
+        );
+        let engine = memstore::open(&db, config).expect("open");
+        Some(Self {
+            dir,
+            engine,
+            backend,
+            pg,
+        })
+    }
+
+    /// The SQLite file; a test that reads it runs on SQLite only.
     pub fn path(&self) -> PathBuf {
+        assert_eq!(self.backend, Backend::Sqlite, "only SQLite has a file");
         self.dir.path().join("memstore.db")
+    }
+
+    /// What `--db` would name: the file, or the PostgreSQL URL.
+    pub fn db_arg(&self) -> String {
+        self.pg
+            .as_ref()
+            .map_or_else(|| self.path().display().to_string(), |pg| pg.url.clone())
+    }
+
+    /// Runs one statement behind the engine's back (tampering tests). The
+    /// SQL must mean the same in both dialects; parameters are `$1`, `$2`…
+    pub fn execute(&self, sql: &str, params: &[&str]) -> usize {
+        match &self.pg {
+            None => {
+                let conn = rusqlite::Connection::open(self.path()).unwrap();
+                conn.execute(sql, rusqlite::params_from_iter(params))
+                    .unwrap()
+            }
+            Some(pg) => {
+                let params: Vec<&(dyn ::postgres::types::ToSql + Sync)> = params
+                    .iter()
+                    .map(|p| p as &(dyn ::postgres::types::ToSql + Sync))
+                    .collect();
+                pg.client().execute(sql, &params).unwrap() as usize
+            }
+        }
+    }
+
+    /// The salt, commitment and link stored for a version.
+    pub fn chain_columns(&self, version_id: &str) -> (Option<Vec<u8>>, Vec<u8>, Vec<u8>) {
+        let sql = "SELECT salt, commitment, link FROM versions WHERE id = $1";
+        match &self.pg {
+            None => rusqlite::Connection::open(self.path())
+                .unwrap()
+                .query_row(sql, [version_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .unwrap(),
+            Some(pg) => {
+                let row = pg.client().query_one(sql, &[&version_id]).unwrap();
+                (row.get(0), row.get(1), row.get(2))
+            }
+        }
     }
 
     /// Creates a memory as the test user; any failure fails the test.
@@ -118,8 +194,26 @@ pub fn versions_where(db: &TestDb, store: &str, q: VersionQuery) -> Vec<MemoryVe
     }
 }
 
+/// Whether the database still holds `needle` anywhere: on SQLite, in the
+/// bytes of its files after a checkpoint; on PostgreSQL, in any column of
+/// any row of the tables that hold content, paths and events, after the
+/// backend's checkpoint (a VACUUM of them).
 pub fn file_contains(db: &TestDb, needle: &[u8]) -> bool {
     db.engine.checkpoint().unwrap();
+    if let Some(pg) = &db.pg {
+        let needle = std::str::from_utf8(needle).expect("PostgreSQL needles are text");
+        let found: bool = pg
+            .client()
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM versions t WHERE strpos(t::text, $1) > 0) \
+                     OR EXISTS (SELECT 1 FROM memories t WHERE strpos(t::text, $1) > 0) \
+                     OR EXISTS (SELECT 1 FROM events t WHERE strpos(t::text, $1) > 0)",
+                &[&needle],
+            )
+            .unwrap()
+            .get(0);
+        return found;
+    }
     let dir = db.dir.path();
     std::fs::read_dir(dir).unwrap().any(|f| {
         let bytes = std::fs::read(f.unwrap().path()).unwrap();

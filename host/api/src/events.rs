@@ -25,7 +25,9 @@ use super::extract::{PathParams, QueryParams, blocking};
 use super::stores::owned_store;
 use memstore_store::{Engine, Event, EventQuery, Page};
 
-/// How often a stream looks for new events when it has seen them all.
+/// How often a stream looks for new events when it has seen them all and
+/// the engine cannot hear every writer (a SQLite file that another process
+/// writes too); otherwise streams wake only on commits.
 const POLL_INTERVAL: Duration = Duration::from_millis(200);
 /// Events read per poll of a stream.
 const STREAM_BATCH: usize = 100;
@@ -183,6 +185,9 @@ struct Cursor {
     query: EventQuery,
     pending: std::collections::VecDeque<Event>,
     shutdown: tokio::sync::watch::Receiver<bool>,
+    commits: tokio::sync::watch::Receiver<u64>,
+    /// Whether commits alone wake the stream (see [`POLL_INTERVAL`]).
+    pushed: bool,
 }
 
 fn event_stream(
@@ -190,10 +195,12 @@ fn event_stream(
     query: EventQuery,
 ) -> impl Stream<Item = Result<SseEvent, Infallible>> {
     let cursor = Cursor {
+        pushed: s.engine.hears_every_writer(),
         engine: s.engine,
         query,
         pending: Default::default(),
         shutdown: s.shutdown,
+        commits: s.commits,
     };
     stream::unfold(cursor, |mut c| async move {
         loop {
@@ -208,6 +215,9 @@ fn event_stream(
             if *c.shutdown.borrow() {
                 return None;
             }
+            // Marked seen before the query, so a commit that lands while it
+            // runs wakes the wait below rather than being missed.
+            c.commits.borrow_and_update();
             let (engine, query) = (c.engine.clone(), c.query.clone());
             match tokio::task::spawn_blocking(move || engine.events(&query)).await {
                 Ok(Ok(events)) if !events.is_empty() => {
@@ -215,8 +225,15 @@ fn event_stream(
                     c.pending.extend(events);
                 }
                 Ok(Ok(_)) => {
+                    let poll = async {
+                        if c.pushed {
+                            std::future::pending::<()>().await;
+                        }
+                        tokio::time::sleep(POLL_INTERVAL).await;
+                    };
                     tokio::select! {
-                        () = tokio::time::sleep(POLL_INTERVAL) => {}
+                        () = poll => {}
+                        changed = c.commits.changed() => if changed.is_err() { return None },
                         _ = c.shutdown.changed() => return None,
                     }
                 }

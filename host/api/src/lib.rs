@@ -61,6 +61,9 @@ pub struct AppState {
     /// Turns `true` when the server begins shutting down; long-lived
     /// responses (event streams) end on it.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// Counts the engine's commits; event streams wait for it to change
+    /// instead of polling.
+    pub commits: tokio::sync::watch::Receiver<u64>,
 }
 
 /// Request ids: `req_` and 24 random base62 characters.
@@ -189,10 +192,15 @@ pub async fn serve_with_sandbox(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (tx, rx) = tokio::sync::watch::channel(false);
+    let (committed, commits) = tokio::sync::watch::channel(0u64);
+    sandbox
+        .store()
+        .on_commit(move || committed.send_modify(|n| *n = n.wrapping_add(1)));
     let app = router(AppState {
         engine: sandbox.store().clone(),
         sandbox,
         shutdown: rx,
+        commits,
     });
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {

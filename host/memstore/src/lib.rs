@@ -13,7 +13,9 @@
 //!   (no wasmtime).
 //! - [`store`] (`memstore-store`): the store engine (stores, memories,
 //!   versions, audit chain, events) over the `Backend` trait; no SQL, wasm
-//!   or HTTP. [`store::sqlite`] (`memstore-sqlite`) is its SQLite backend.
+//!   or HTTP. [`store::sqlite`] (`memstore-sqlite`, the default: one file)
+//!   and [`store::postgres`] (`memstore-postgres`: several hosts on one
+//!   database) are its backends.
 //! - [`open`]: an engine on a database named the way `--db` names it.
 //!
 //! ```
@@ -44,29 +46,71 @@ pub use memstore_vfs as vfs;
 
 /// The store engine and its backends.
 pub mod store {
+    pub use memstore_postgres as postgres;
     pub use memstore_sqlite as sqlite;
     pub use memstore_store::*;
 }
 
-/// Opens (creating if needed) the memstore database at `db` — today an
-/// SQLite file — as an engine, applying pending migrations (DUR-03).
+/// Opens the memstore database `db` names as an engine, applying pending
+/// migrations (DUR-03): a `postgres://` or `postgresql://` URL is a
+/// PostgreSQL database (DUR-04), anything else the path of an SQLite file,
+/// created if missing.
 ///
 /// # Errors
-/// The database cannot be opened, is not a memstore database, or was
-/// written by a newer memstore; `db` is a PostgreSQL URL, which this build
-/// cannot open yet (it is refused rather than taken for a file name).
+/// The database cannot be opened or reached, is not a memstore database,
+/// or was written by a newer memstore.
 pub fn open(db: impl AsRef<Path>, config: store::EngineConfig) -> store::Result<store::Engine> {
     let db = db.as_ref();
-    let url = db.to_str().unwrap_or_default();
-    if ["postgres://", "postgresql://"]
-        .iter()
-        .any(|scheme| url.starts_with(scheme))
-    {
-        return Err(store::StoreError::Unusable(
-            "PostgreSQL databases are not supported by this build of memstore yet; pass --db \
-             (or MEMSTORE_DB) the path of an SQLite file"
-                .into(),
-        ));
+    match db.to_str().filter(|s| is_postgres_url(s)) {
+        Some(url) => store::postgres::open(url, config),
+        None => store::sqlite::open(db, config),
     }
-    store::sqlite::open(db, config)
+}
+
+/// A database as messages may name it: a PostgreSQL URL loses its password
+/// (`postgres://user:secret@host/db` → `postgres://user@host/db`); a path
+/// is shown as it is.
+pub fn describe_db(db: &str) -> String {
+    if !is_postgres_url(db) {
+        return db.to_owned();
+    }
+    let (scheme, rest) = db.split_once("://").unwrap_or(("", db));
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}@{host}{tail}")
+        }
+        None => db.to_owned(),
+    }
+}
+
+/// Whether `db` names a PostgreSQL database rather than a file.
+pub fn is_postgres_url(db: &str) -> bool {
+    ["postgres://", "postgresql://"]
+        .iter()
+        .any(|scheme| db.starts_with(scheme))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dur_04_a_database_url_is_named_without_its_password() {
+        for (db, shown) in [
+            (
+                "postgres://app:s3cret@db:5432/m",
+                "postgres://app@db:5432/m",
+            ),
+            (
+                "postgresql://app:p@ss@db/m?sslmode=require",
+                "postgresql://app@db/m?sslmode=require",
+            ),
+            ("postgres://app@db/m", "postgres://app@db/m"),
+            ("postgres://db/m", "postgres://db/m"),
+            ("memstore.db", "memstore.db"),
+        ] {
+            assert_eq!(super::describe_db(db), shown);
+        }
+    }
 }

@@ -24,7 +24,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use migrations::{MIGRATIONS, migrate_to};
 
-use memstore_store::backend::{Backend, JobOutput, ReadTx, WriteJob};
+use memstore_store::backend::{Backend, CommitListener, JobOutput, ReadTx, WriteJob, WriteScope};
 use memstore_store::error::{Result, StoreError};
 use memstore_store::{Engine, EngineConfig};
 use tx::SqliteTx;
@@ -101,8 +101,18 @@ impl Backend for SqliteBackend {
         result
     }
 
-    fn write(&self, job: WriteJob) -> Result<JobOutput> {
+    /// The scope is not needed: SQLite runs one write transaction at a time
+    /// per file, across processes too.
+    fn write(&self, _scope: WriteScope, job: WriteJob) -> Result<JobOutput> {
         self.writer.submit(job)
+    }
+
+    fn on_commit(&self, listener: CommitListener) {
+        self.writer.on_commit(listener);
+    }
+
+    fn hears_every_writer(&self) -> bool {
+        false
     }
 
     fn checkpoint(&self) -> Result<()> {

@@ -9,12 +9,13 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use rusqlite::{Connection, TransactionBehavior};
 
 use super::tx::SqliteTx;
-use memstore_store::backend::{JobOutput, WriteJob};
+use memstore_store::backend::{CommitListener, JobOutput, WriteJob};
 use memstore_store::error::{Result, StoreError};
 
 /// Most jobs committed in one transaction; bounds the latency of the first.
@@ -29,21 +30,33 @@ struct Pending {
 /// and waits for it.
 pub struct Writer {
     queue: Option<Sender<Pending>>,
+    listeners: Listeners,
     thread: Option<JoinHandle<()>>,
 }
+
+/// Who hears of each commit.
+type Listeners = Arc<Mutex<Vec<CommitListener>>>;
 
 impl Writer {
     /// Starts the writer thread on `conn`.
     pub fn spawn(conn: Connection) -> Self {
         let (queue, jobs) = mpsc::channel();
+        let listeners = Listeners::default();
+        let heard = Arc::clone(&listeners);
         let thread = std::thread::Builder::new()
             .name("memstore-writer".into())
-            .spawn(move || run(conn, jobs))
+            .spawn(move || run(conn, jobs, &heard))
             .expect("spawning the writer thread");
         Self {
             queue: Some(queue),
+            listeners,
             thread: Some(thread),
         }
+    }
+
+    /// Calls `listener` after each batch that committed a job.
+    pub fn on_commit(&self, listener: CommitListener) {
+        self.listeners.lock().expect("listener lock").push(listener);
     }
 
     /// Queues `job` and waits until it is committed (or failed).
@@ -68,7 +81,7 @@ impl Drop for Writer {
     }
 }
 
-fn run(mut conn: Connection, jobs: Receiver<Pending>) {
+fn run(mut conn: Connection, jobs: Receiver<Pending>, listeners: &Listeners) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -77,18 +90,26 @@ fn run(mut conn: Connection, jobs: Receiver<Pending>) {
                 Err(_) => break,
             }
         }
-        commit_batch(&mut conn, batch);
+        if commit_batch(&mut conn, batch) {
+            // Cloned out so that a listener registering another cannot
+            // deadlock on the lock.
+            let now = listeners.lock().expect("listener lock").clone();
+            for listener in now {
+                listener();
+            }
+        }
     }
 }
 
-fn commit_batch(conn: &mut Connection, batch: Vec<Pending>) {
+/// Runs and commits one batch; true when a job's changes were committed.
+fn commit_batch(conn: &mut Connection, batch: Vec<Pending>) -> bool {
     let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
         Err(e) => {
             for p in batch {
                 let _ = p.reply.send(Err(commit_error(&e)));
             }
-            return;
+            return false;
         }
     };
     let mut results = Vec::with_capacity(batch.len());
@@ -111,14 +132,17 @@ fn commit_batch(conn: &mut Connection, batch: Vec<Pending>) {
     }
     match tx.commit() {
         Ok(()) => {
+            let committed = results.iter().any(|(_, r)| r.is_ok());
             for (reply, result) in results {
                 let _ = reply.send(result);
             }
+            committed
         }
         Err(e) => {
             for (reply, result) in results {
                 let _ = reply.send(result.and_then(|_| Err(commit_error(&e))));
             }
+            false
         }
     }
 }

@@ -6,10 +6,12 @@
 //! backend implements the same three traits and passes the same tests.
 
 pub mod keys;
+mod scope;
 mod sessions;
 
 use std::any::Any;
 
+pub use scope::WriteScope;
 pub use sessions::{SessionReadTx, SessionWriteTx};
 use std::ops::Bound;
 
@@ -28,6 +30,11 @@ pub type JobOutput = Box<dyn Any + Send>;
 /// an error has all of its changes rolled back and nothing else affected.
 pub type WriteJob = Box<dyn FnOnce(&mut dyn WriteTx) -> Result<JobOutput> + Send>;
 
+/// Called after a write transaction that recorded events has committed —
+/// on this host, or, for a database several hosts share, on any of them.
+/// Event streams wait on it instead of polling. It must return quickly.
+pub type CommitListener = std::sync::Arc<dyn Fn() + Send + Sync>;
+
 /// A database that holds memory stores.
 pub trait Backend: Send + Sync + 'static {
     /// Runs `f` inside a read transaction that sees one consistent snapshot.
@@ -39,11 +46,21 @@ pub trait Backend: Send + Sync + 'static {
     /// Runs `job` in a write transaction and returns its output only once
     /// the transaction is durably committed. A backend may commit several
     /// callers' jobs in one transaction (group commit); each job still
-    /// succeeds or fails on its own.
+    /// succeeds or fails on its own. `scope` names what the job may change;
+    /// a backend shared by several hosts locks it first (see [`WriteScope`]).
     ///
     /// # Errors
     /// What the job returns, or a database error (then nothing was committed).
-    fn write(&self, job: WriteJob) -> Result<JobOutput>;
+    fn write(&self, scope: WriteScope, job: WriteJob) -> Result<JobOutput>;
+
+    /// Registers `listener` to be called after every commit that recorded
+    /// events.
+    fn on_commit(&self, listener: CommitListener);
+
+    /// Whether [`Backend::on_commit`] hears every writer of the database.
+    /// SQLite hears only its own process: another process writing the same
+    /// file is seen by polling.
+    fn hears_every_writer(&self) -> bool;
 
     /// Moves committed pages into the main database file and truncates any
     /// write-ahead log, so scrubbed bytes exist nowhere on disk (VER-04).

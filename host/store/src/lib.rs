@@ -20,7 +20,9 @@ pub mod path;
 
 pub use apikey::{ApiKey, Role};
 pub use engine::sessions;
-pub use engine::{Applied, BatchOp, Decide, Decision, Engine, content_sha256, validate_sha256};
+pub use engine::{
+    Applied, BatchOp, CopyReport, Decide, Decision, Engine, content_sha256, validate_sha256,
+};
 pub use error::{ErrorKind, Result, StoreError};
 pub use limits::EngineConfig;
 pub use model::*;

@@ -6,6 +6,7 @@ mod demo;
 mod history;
 mod key;
 mod memory;
+mod migrate;
 mod output;
 mod resolve;
 mod serve;
@@ -35,7 +36,7 @@ Exit codes:
 #[derive(Debug, Parser)]
 #[command(name = "memstore", version, about, after_help = EXIT_CODES)]
 pub struct Cli {
-    /// Database file.
+    /// Database: an SQLite file (created if missing) or a postgres:// URL.
     #[arg(
         long,
         global = true,
@@ -116,6 +117,8 @@ pub enum Command {
     Tool(session::ToolArgs),
     /// Run a WASI 0.2 command component in a session, under its mounts and limits.
     Run(session::RunArgs),
+    /// Copy a whole database into a new one, e.g. an SQLite file into PostgreSQL.
+    Migrate(migrate::MigrateArgs),
 }
 
 /// What every command needs: the open engine, output settings, the actor.
@@ -139,8 +142,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Prune(args) = &cli.command {
         args.apply(&mut config);
     }
-    let engine = memstore::open(&cli.db, config)
-        .with_context(|| format!("cannot open database {}", cli.db.display()))?;
+    if let Command::Migrate(args) = &cli.command {
+        return migrate::run(args, config, &out);
+    }
+    let engine = memstore::open(&cli.db, config).with_context(|| {
+        format!(
+            "cannot open database {}",
+            memstore::describe_db(&cli.db.to_string_lossy())
+        )
+    })?;
     let ctx = Ctx {
         engine,
         out,
@@ -162,7 +172,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => session::run_component(&ctx, args),
         Command::Serve(args) => serve::run(ctx, args),
         Command::Key(cmd) => key::run(&ctx, cmd),
-        Command::Demo(_) => unreachable!("handled above"),
+        Command::Demo(_) | Command::Migrate(_) => unreachable!("handled above"),
     }
 }
 

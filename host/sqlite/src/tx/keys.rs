@@ -50,6 +50,20 @@ impl KeyReadTx for SqliteTx<'_> {
             .and_then(|mut s| s.query_map([], key_from_row)?.collect())
             .map_err(db("listing API keys"))
     }
+
+    fn api_key_hash(&mut self, id: &str) -> Result<Option<[u8; 32]>> {
+        let hash: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT key_hash FROM api_keys WHERE id = ?1")
+            .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
+            .map_err(db("reading an API key's hash"))?;
+        hash.map(|h| {
+            h.try_into().map_err(|_| {
+                memstore_store::StoreError::Corrupt(format!("API key {id} has a malformed hash"))
+            })
+        })
+        .transpose()
+    }
 }
 
 impl KeyWriteTx for SqliteTx<'_> {

@@ -134,6 +134,20 @@ impl SessionReadTx for SqliteTx<'_> {
         rows.into_iter().map(SessionRow::into_session).collect()
     }
 
+    fn all_sessions(&mut self, after: Option<i64>, n: usize) -> Result<Vec<(i64, Session)>> {
+        let sql =
+            format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+        let rows = self
+            .conn
+            .prepare_cached(&sql)
+            .and_then(|mut s| {
+                s.query_map(params![after.unwrap_or(0), limit(n)], session_from_row)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .map_err(db("listing every session"))?;
+        rows.into_iter().map(SessionRow::into_session).collect()
+    }
+
     fn session_events(&mut self, session_id: &str) -> Result<Vec<SessionEvent>> {
         let rows = self
             .conn

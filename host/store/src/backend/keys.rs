@@ -16,6 +16,10 @@ pub trait KeyReadTx {
 
     /// Every key, oldest first.
     fn list_api_keys(&mut self) -> Result<Vec<ApiKey>>;
+
+    /// The stored hash of a key's secret: what `memstore migrate` copies,
+    /// since the secret itself is never kept.
+    fn api_key_hash(&mut self, id: &str) -> Result<Option<[u8; 32]>>;
 }
 
 /// Key changes available inside a write transaction.

@@ -26,6 +26,11 @@ pub trait SessionReadTx {
         limit: usize,
     ) -> Result<Vec<(i64, Session)>>;
 
+    /// Every session of every workspace, oldest first, after the keyset
+    /// position `after` (exclusive), at most `limit`: what `memstore
+    /// migrate` copies.
+    fn all_sessions(&mut self, after: Option<i64>, limit: usize) -> Result<Vec<(i64, Session)>>;
+
     /// A session's tool-call events, oldest first.
     fn session_events(&mut self, session_id: &str) -> Result<Vec<SessionEvent>>;
 

@@ -15,7 +15,7 @@ use super::Engine;
 use super::memories::{
     Write, dir_move, reserved_version_id, validate_content, validate_path, validate_precondition,
 };
-use crate::backend::WriteTx;
+use crate::backend::{WriteScope, WriteTx};
 use crate::error::{Result, StoreError};
 use crate::model::{Actor, Change, Memory, MemoryUpdate, Precondition, WriteOutcome};
 
@@ -81,6 +81,18 @@ pub enum BatchOp {
     },
 }
 
+impl BatchOp {
+    /// The store the change is in.
+    pub fn store_id(&self) -> &str {
+        match self {
+            Self::Put { store_id, .. }
+            | Self::DeleteAt { store_id, .. }
+            | Self::Move { store_id, .. }
+            | Self::MoveDir { store_id, .. } => store_id,
+        }
+    }
+}
+
 impl std::fmt::Debug for BatchOp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -122,8 +134,11 @@ impl Engine {
     /// A database error, when nothing at all was committed; each op's own
     /// errors are as for the single-change method it mirrors.
     pub fn apply_batch(&self, ops: Vec<BatchOp>, actor: &Actor) -> Result<Vec<Result<Applied>>> {
+        let scope = ops.iter().fold(WriteScope::none(), |scope, op| {
+            scope.with_store(op.store_id())
+        });
         let (engine, actor) = (self.clone(), actor.clone());
-        self.write(move |tx| {
+        self.write(scope, move |tx| {
             let mut results = Vec::with_capacity(ops.len());
             for op in ops {
                 tx.begin_step()?;

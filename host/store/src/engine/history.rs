@@ -3,7 +3,7 @@
 
 use super::sessions::validate_agent_id;
 use super::{Engine, actor_agent, memories, page_limit, page_of, store_row};
-use crate::backend::NewEvent;
+use crate::backend::{NewEvent, WriteScope};
 use crate::chain::Verifier;
 use crate::cursor;
 use crate::error::{Result, StoreError};
@@ -82,7 +82,7 @@ impl Engine {
     ) -> Result<MemoryVersion> {
         let (store_id, version_id, actor) =
             (store_id.to_owned(), version_id.to_owned(), actor.clone());
-        let version = self.write(move |tx| {
+        let version = self.write(WriteScope::store(&store_id), move |tx| {
             store_row(tx, &store_id)?;
             let record = tx
                 .version(&store_id, &version_id)?
@@ -143,7 +143,7 @@ impl Engine {
         let engine = self.clone();
         let (store_id, version_id, actor) =
             (store_id.to_owned(), version_id.to_owned(), actor.clone());
-        self.write(move |tx| {
+        self.write(WriteScope::store(&store_id), move |tx| {
             let v = tx
                 .version(&store_id, &version_id)?
                 .filter(|r| !r.pruned)
@@ -206,7 +206,7 @@ impl Engine {
             .map_err(|e| StoreError::invalid("retention_age", e.to_string()))?;
         let cutoff = at - age;
         let keep = self.config.retention_keep_recent.max(1);
-        let report = self.write(move |tx| {
+        let report = self.write(WriteScope::every_store(), move |tx| {
             let doomed = tx.prunable_versions(cutoff, keep)?;
             for (store_id, version_id) in &doomed {
                 tx.scrub_version(store_id, version_id, at, None)?;

@@ -3,6 +3,7 @@
 
 use super::Engine;
 use crate::apikey::{self, ApiKey, Role};
+use crate::backend::WriteScope;
 use crate::error::{Result, StoreError};
 use crate::model::now;
 
@@ -45,7 +46,9 @@ impl Engine {
         };
         let hash = apikey::hash_secret(&secret);
         let stored = key.clone();
-        self.write(move |tx| tx.insert_api_key(&stored, &hash))?;
+        self.write(WriteScope::none(), move |tx| {
+            tx.insert_api_key(&stored, &hash)
+        })?;
         Ok((key, secret))
     }
 
@@ -74,7 +77,7 @@ impl Engine {
     /// [`StoreError::Invalid`] on `id` when no such key exists; a database error.
     pub fn revoke_api_key(&self, id: &str) -> Result<ApiKey> {
         let id = id.to_owned();
-        self.write(move |tx| {
+        self.write(WriteScope::none(), move |tx| {
             tx.revoke_api_key(&id, now())?;
             tx.api_key(&id)?
                 .ok_or_else(|| StoreError::invalid("id", format!("no API key {id}")))

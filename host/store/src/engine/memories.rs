@@ -10,7 +10,7 @@ use super::{
     Engine, VersionDraft, append_version, content_sha256, page_limit, page_of, store_row,
     validate_sha256, writable_store,
 };
-use crate::backend::{PathRange, ReadTx, StoreRow, WriteTx};
+use crate::backend::{PathRange, ReadTx, StoreRow, WriteScope, WriteTx};
 use crate::cursor;
 use crate::error::{Result, StoreError};
 use crate::ids::{self, MEMORY_PREFIX, VERSION_PREFIX};
@@ -64,7 +64,7 @@ impl Engine {
         validate_precondition(&precondition)?;
         let op = Write::new(self, store_id, actor);
         let (path, content) = (path.to_owned(), content.to_owned());
-        self.write(move |tx| {
+        self.write(WriteScope::store(store_id), move |tx| {
             let (mut store, current) = op.head(tx, &path)?;
             check_precondition(&precondition, current.as_ref(), &path)?;
             op.put(tx, &mut store, current, &path, content)
@@ -97,7 +97,9 @@ impl Engine {
         }
         let op = Write::new(self, store_id, actor);
         let memory_id = memory_id.to_owned();
-        self.write(move |tx| op.update(tx, &memory_id, update))
+        self.write(WriteScope::store(store_id), move |tx| {
+            op.update(tx, &memory_id, update)
+        })
     }
 
     /// Deletes a memory by id, if its hash matches `expected_sha256` (MEM-07).
@@ -117,7 +119,7 @@ impl Engine {
         }
         let op = Write::new(self, store_id, actor);
         let (memory_id, expected) = (memory_id.to_owned(), expected_sha256.map(str::to_owned));
-        self.write(move |tx| {
+        self.write(WriteScope::store(store_id), move |tx| {
             let mut store = store_row(tx, &op.store_id)?;
             let current = tx
                 .memory(&op.store_id, &memory_id, false)?
@@ -150,7 +152,9 @@ impl Engine {
         validate_precondition(&precondition)?;
         let op = Write::new(self, store_id, actor);
         let path = path.to_owned();
-        self.write(move |tx| op.delete_at(tx, &path, &precondition))
+        self.write(WriteScope::store(store_id), move |tx| {
+            op.delete_at(tx, &path, &precondition)
+        })
     }
 
     /// Renames every memory under the directory `from` to the same place
@@ -169,7 +173,9 @@ impl Engine {
     ) -> Result<Vec<Change>> {
         let (from, to) = dir_move(from, to)?;
         let op = Write::new(self, store_id, actor);
-        self.write(move |tx| op.rename_dir(tx, &from, &to))
+        self.write(WriteScope::store(store_id), move |tx| {
+            op.rename_dir(tx, &from, &to)
+        })
     }
 
     /// A live memory by id, with content.

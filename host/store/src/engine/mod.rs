@@ -9,6 +9,7 @@
 //! (archived stores, preconditions, conflicts, capacity).
 
 mod batch;
+mod copy;
 mod history;
 mod keys;
 mod memories;
@@ -16,12 +17,13 @@ pub mod sessions;
 mod stores;
 
 pub use batch::{Applied, BatchOp, Decide, Decision};
+pub use copy::CopyReport;
 
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use crate::backend::{Backend, NewEvent, NewVersion, ReadTx, StoreRow, WriteTx};
+use crate::backend::{Backend, NewEvent, NewVersion, ReadTx, StoreRow, WriteScope, WriteTx};
 use crate::chain;
 use crate::error::{Result, StoreError};
 use crate::ids::{self, VERSION_PREFIX};
@@ -66,6 +68,19 @@ impl Engine {
         self.backend.checkpoint()
     }
 
+    /// Calls `listener` after every commit that recorded events (see
+    /// [`crate::backend::CommitListener`]); event streams wake on it.
+    pub fn on_commit(&self, listener: impl Fn() + Send + Sync + 'static) {
+        self.backend.on_commit(Arc::new(listener));
+    }
+
+    /// Whether [`Engine::on_commit`] hears every writer of the database;
+    /// when not (SQLite written by another process too), a stream must also
+    /// look for events now and then.
+    pub fn hears_every_writer(&self) -> bool {
+        self.backend.hears_every_writer()
+    }
+
     fn read<R>(&self, f: impl FnOnce(&mut dyn ReadTx) -> Result<R>) -> Result<R> {
         let mut f = Some(f);
         let mut out = None;
@@ -77,13 +92,15 @@ impl Engine {
         Ok(out.expect("the read closure ran"))
     }
 
+    /// Runs `f` in a write transaction that may change what `scope` names.
     fn write<R: Send + 'static>(
         &self,
+        scope: WriteScope,
         f: impl FnOnce(&mut dyn WriteTx) -> Result<R> + Send + 'static,
     ) -> Result<R> {
         let out = self
             .backend
-            .write(Box::new(move |tx| Ok(Box::new(f(tx)?))))?;
+            .write(scope, Box::new(move |tx| Ok(Box::new(f(tx)?))))?;
         Ok(*out
             .downcast::<R>()
             .expect("a write job's output has the job's type"))

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::stores::{validate_metadata, validate_name};
 use super::{Engine, page_limit, page_of, store_row};
-use crate::backend::ReadTx;
+use crate::backend::{ReadTx, WriteScope};
 use crate::cursor;
 use crate::error::{Result, StoreError};
 use crate::ids::{self, SESSION_PREFIX};
@@ -257,7 +257,7 @@ impl Engine {
                 ));
             }
         }
-        self.write(move |tx| {
+        self.write(WriteScope::none(), move |tx| {
             let mut stores = Vec::new();
             for r in &new.resources {
                 let row = store_row(tx, &r.memory_store_id)?;
@@ -359,7 +359,7 @@ impl Engine {
     /// A database error; `Ok(None)` when there is no such session.
     pub fn end_session(&self, id: &str) -> Result<Option<Session>> {
         let id = id.to_owned();
-        self.write(move |tx| {
+        self.write(WriteScope::session(&id), move |tx| {
             let Some(mut session) = tx.session(&id)? else {
                 return Ok(None);
             };
@@ -384,7 +384,10 @@ impl Engine {
     /// # Errors
     /// The write transaction itself failed; then none was recorded.
     pub fn record_tool_calls(&self, events: Vec<SessionEvent>) -> Result<Vec<Result<()>>> {
-        self.write(move |tx| {
+        let scope = events.iter().fold(WriteScope::none(), |scope, e| {
+            scope.with_session(&e.session_id)
+        });
+        self.write(scope, move |tx| {
             Ok(events
                 .iter()
                 .map(|event| tx.insert_session_event(event).map(drop))
@@ -406,7 +409,9 @@ impl Engine {
     /// A database error.
     pub fn set_shell_state(&self, session_id: &str, state: Option<String>) -> Result<()> {
         let id = session_id.to_owned();
-        self.write(move |tx| tx.set_session_shell(&id, state.as_deref(), now()))
+        self.write(WriteScope::session(&id), move |tx| {
+            tx.set_session_shell(&id, state.as_deref(), now())
+        })
     }
 
     /// Replaces the session's empty directories.
@@ -415,7 +420,9 @@ impl Engine {
     /// A database error.
     pub fn set_session_dirs(&self, session_id: &str, dirs: Vec<(usize, String)>) -> Result<()> {
         let id = session_id.to_owned();
-        self.write(move |tx| tx.set_session_dirs(&id, &dirs))
+        self.write(WriteScope::session(&id), move |tx| {
+            tx.set_session_dirs(&id, &dirs)
+        })
     }
 }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{Engine, page_limit, page_of, store_row};
-use crate::backend::NewEvent;
+use crate::backend::{NewEvent, WriteScope};
 use crate::cursor;
 use crate::error::{Result, StoreError};
 use crate::ids::{self, STORE_PREFIX};
@@ -35,7 +35,7 @@ impl Engine {
             workspace_id: new.workspace_id,
         };
         let actor = actor.clone();
-        self.write(move |tx| {
+        self.write(WriteScope::none(), move |tx| {
             tx.insert_store(&store)?;
             tx.insert_event(&store_event(EventType::StoreCreated, &store.id, &actor))?;
             Ok(store)
@@ -85,7 +85,7 @@ impl Engine {
             validate_description(description)?;
         }
         let id = id.to_owned();
-        self.write(move |tx| {
+        self.write(WriteScope::store(&id), move |tx| {
             let mut store = store_row(tx, &id)?.store;
             if store.is_archived() {
                 return Err(StoreError::Archived(id));
@@ -106,7 +106,7 @@ impl Engine {
     /// [`StoreError::StoreNotFound`].
     pub fn archive_store(&self, id: &str, actor: &Actor) -> Result<MemoryStore> {
         let (id, actor) = (id.to_owned(), actor.clone());
-        self.write(move |tx| {
+        self.write(WriteScope::store(&id), move |tx| {
             let mut store = store_row(tx, &id)?.store;
             if store.is_archived() {
                 return Ok(store);
@@ -127,7 +127,7 @@ impl Engine {
     /// [`StoreError::StoreNotFound`].
     pub fn delete_store(&self, id: &str, actor: &Actor) -> Result<()> {
         let (id, actor) = (id.to_owned(), actor.clone());
-        self.write(move |tx| {
+        self.write(WriteScope::store(&id), move |tx| {
             store_row(tx, &id)?;
             tx.delete_store(&id)?;
             tx.insert_event(&store_event(EventType::StoreDeleted, &id, &actor))?;

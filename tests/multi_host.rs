@@ -1,0 +1,342 @@
+//! DUR-05: several `memstore serve` hosts on one PostgreSQL database behave
+//! as one system. Each host is a real process of the real binary on its own
+//! loopback port; the database is a fresh one of a real server (skipped,
+//! saying so, without `MEMSTORE_TEST_POSTGRES_URL`).
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use common::postgres::PgDatabase;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// Writers per host in the concurrent tests.
+const WRITERS_PER_HOST: usize = 8;
+
+/// A `memstore serve` process; killed when dropped.
+struct Host {
+    child: Child,
+    url: String,
+}
+
+impl Host {
+    fn start(db: &str, extra: &[&str]) -> Self {
+        let mut child = memstore(db)
+            .args(extra)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start memstore serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("the address line");
+        let url = line
+            .trim()
+            .strip_prefix("memstore listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        Self { child, url }
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn memstore(db: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_memstore"));
+    c.args(["--db", db]);
+    c
+}
+
+/// An admin key of the default workspace, made with the CLI.
+fn admin_key(db: &str) -> String {
+    let out = memstore(db)
+        .args(["--json", "key", "create", "--role", "admin"])
+        .output()
+        .expect("memstore key create");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    key["key"].as_str().expect("the secret").to_owned()
+}
+
+/// A client of one host with one key.
+#[derive(Clone)]
+struct Client {
+    http: reqwest::Client,
+    base: String,
+    key: String,
+}
+
+impl Client {
+    fn new(host: &Host, key: &str) -> Self {
+        Self {
+            http: reqwest::Client::new(),
+            base: host.url.clone(),
+            key: key.to_owned(),
+        }
+    }
+
+    fn req(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.base))
+            .header("x-api-key", &self.key)
+            .header("anthropic-version", "2023-06-01")
+    }
+
+    async fn call(&self, rb: reqwest::RequestBuilder) -> (u16, Value) {
+        let resp = rb.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let body = resp.json().await.unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    async fn create_store(&self, name: &str) -> String {
+        let (status, body) = self
+            .call(
+                self.req(Method::POST, "/v1/memory_stores")
+                    .json(&json!({ "name": name })),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["id"].as_str().expect("id").to_owned()
+    }
+
+    async fn create_memory(&self, store: &str, path: &str, content: &str) -> (u16, Value) {
+        self.call(
+            self.req(Method::POST, &format!("/v1/memory_stores/{store}/memories"))
+                .json(&json!({ "path": path, "content": content })),
+        )
+        .await
+    }
+
+    async fn store(&self, store: &str) -> Value {
+        let (status, body) = self
+            .call(self.req(Method::GET, &format!("/v1/memory_stores/{store}")))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// Every memory path of a store, page by page.
+    async fn memory_paths(&self, store: &str) -> Vec<String> {
+        let mut paths = Vec::new();
+        let mut page: Option<String> = None;
+        loop {
+            let mut path = format!("/v1/memory_stores/{store}/memories?limit=100");
+            if let Some(p) = &page {
+                path.push_str(&format!("&page={p}"));
+            }
+            let (status, body) = self.call(self.req(Method::GET, &path)).await;
+            assert_eq!(status, 200, "{body}");
+            for m in body["data"].as_array().expect("data") {
+                paths.push(m["path"].as_str().expect("path").to_owned());
+            }
+            match body["next_page"].as_str() {
+                Some(next) => page = Some(next.to_owned()),
+                None => return paths,
+            }
+        }
+    }
+
+    async fn verify(&self, store: &str) -> Value {
+        let (status, body) = self
+            .call(self.req(
+                Method::GET,
+                &format!("/v1/memory_stores/{store}/audit/verify"),
+            ))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+}
+
+/// Two hosts on one fresh database, and a client of each.
+fn two_hosts(extra: &[&str]) -> Option<(PgDatabase, [Host; 2], [Client; 2])> {
+    let pg = PgDatabase::create()?;
+    let key = admin_key(&pg.url);
+    let hosts = [Host::start(&pg.url, extra), Host::start(&pg.url, extra)];
+    let clients = [Client::new(&hosts[0], &key), Client::new(&hosts[1], &key)];
+    Some((pg, hosts, clients))
+}
+
+/// Sixteen writers, half on each host, write one store at once: every write
+/// lands, the store counts exactly what it holds, and its audit chain is one
+/// linear chain that verifies on either host.
+#[tokio::test(flavor = "multi_thread")]
+async fn dur_05_two_hosts_writing_one_store_keep_one_chain_and_every_write() {
+    let Some((_pg, _hosts, clients)) = two_hosts(&[]) else {
+        return;
+    };
+    let store = clients[0].create_store("shared").await;
+    const EACH: usize = 10;
+    let mut tasks = Vec::new();
+    for w in 0..2 * WRITERS_PER_HOST {
+        let (client, store) = (clients[w % 2].clone(), store.clone());
+        tasks.push(tokio::spawn(async move {
+            for i in 0..EACH {
+                let (status, body) = client
+                    .create_memory(&store, &format!("/w{w}/m{i}.md"), &format!("{w}.{i}"))
+                    .await;
+                assert_eq!(status, 200, "writer {w}, memory {i}: {body}");
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("writer");
+    }
+    let writes = 2 * WRITERS_PER_HOST * EACH;
+    for client in &clients {
+        let report = client.verify(&store).await;
+        assert_eq!(report["ok"], true, "{report}");
+        assert_eq!(report["versions_checked"], writes, "{report}");
+    }
+    // Each host reads every host's writes.
+    for client in &clients {
+        assert_eq!(client.memory_paths(&store).await.len(), writes);
+    }
+}
+
+/// Both hosts race to create the same path: exactly one creation wins, every
+/// other is a conflict, and the store holds one memory.
+#[tokio::test(flavor = "multi_thread")]
+async fn dur_05_a_path_created_on_two_hosts_at_once_is_created_once() {
+    let Some((_pg, _hosts, clients)) = two_hosts(&[]) else {
+        return;
+    };
+    let store = clients[0].create_store("race").await;
+    let mut tasks = Vec::new();
+    for w in 0..2 * WRITERS_PER_HOST {
+        let (client, store) = (clients[w % 2].clone(), store.clone());
+        tasks.push(tokio::spawn(async move {
+            client
+                .create_memory(&store, "/the-one.md", &format!("writer {w}"))
+                .await
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.expect("writer").0);
+    }
+    statuses.sort_unstable();
+    let created = statuses.iter().filter(|s| **s == 200).count();
+    assert_eq!(created, 1, "statuses: {statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 409),
+        "the losers conflict: {statuses:?}"
+    );
+    let report = clients[1].verify(&store).await;
+    assert_eq!(report["versions_checked"], 1, "{report}");
+}
+
+/// A store's capacity (MEM-09) is one count across hosts: thirty creations
+/// spread over both hosts fill a ten-memory store exactly.
+#[tokio::test(flavor = "multi_thread")]
+async fn dur_05_capacity_is_counted_exactly_across_hosts() {
+    let Some((_pg, _hosts, clients)) = two_hosts(&["--max-memories", "10"]) else {
+        return;
+    };
+    let store = clients[0].create_store("small").await;
+    let mut tasks = Vec::new();
+    for w in 0..30 {
+        let (client, store) = (clients[w % 2].clone(), store.clone());
+        tasks.push(tokio::spawn(async move {
+            client
+                .create_memory(&store, &format!("/m{w}.md"), "x")
+                .await
+                .0
+        }));
+    }
+    let mut created = 0;
+    for t in tasks {
+        if t.await.expect("writer") == 200 {
+            created += 1;
+        }
+    }
+    assert_eq!(created, 10);
+    let report = clients[0].verify(&store).await;
+    assert_eq!(report["versions_checked"], 10, "{report}");
+    assert_eq!(clients[1].memory_paths(&store).await.len(), 10);
+    // The store itself is the same on both hosts.
+    assert_eq!(
+        clients[0].store(&store).await,
+        clients[1].store(&store).await
+    );
+}
+
+/// An event stream open on one host carries what the other host commits.
+/// The PostgreSQL backend hears every writer, so the stream does not poll
+/// at all: the event can only have arrived by being pushed.
+#[tokio::test(flavor = "multi_thread")]
+async fn dur_05_a_stream_on_one_host_carries_the_other_host_s_events() {
+    let Some((_pg, _hosts, clients)) = two_hosts(&[]) else {
+        return;
+    };
+    let store = clients[0].create_store("watched").await;
+    let resp = clients[0]
+        .req(Method::GET, &format!("/v1/memory_stores/{store}/events"))
+        .header("accept", "text/event-stream")
+        .send()
+        .await
+        .expect("stream");
+    assert_eq!(resp.status(), 200);
+    let reader = tokio::spawn(read_events(resp, 2));
+    // Give the stream its first (empty) look before the writes.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (status, body) = clients[1].create_memory(&store, "/from-b.md", "b").await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = clients[1].create_memory(&store, "/from-b-2.md", "b").await;
+    assert_eq!(status, 200, "{body}");
+    let events = reader.await.expect("reader");
+    let created: Vec<_> = events
+        .iter()
+        .filter(|(ty, _)| ty == "memory.created")
+        .map(|(_, data)| data["path"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(created, ["/from-b.md", "/from-b-2.md"], "{events:?}");
+}
+
+/// Reads `n` memory events (store events are skipped) of an SSE response:
+/// (type, data).
+async fn read_events(resp: reqwest::Response, n: usize) -> Vec<(String, Value)> {
+    use futures_util::StreamExt;
+    let mut stream = resp.bytes_stream();
+    let mut buf = String::new();
+    let mut events = Vec::new();
+    let read = async {
+        while events.len() < n {
+            let chunk = stream.next().await.expect("stream open").expect("chunk");
+            buf.push_str(std::str::from_utf8(&chunk).expect("UTF-8"));
+            while let Some(end) = buf.find("\n\n") {
+                let frame: String = buf.drain(..end + 2).collect();
+                let ty = frame
+                    .lines()
+                    .find_map(|l| l.strip_prefix("event:"))
+                    .map(|t| t.trim().to_owned());
+                let data = frame
+                    .lines()
+                    .find_map(|l| l.strip_prefix("data:"))
+                    .and_then(|d| serde_json::from_str::<Value>(d.trim()).ok());
+                if let (Some(ty), Some(data)) = (ty, data)
+                    && ty.starts_with("memory.")
+                {
+                    events.push((ty, data));
+                }
+            }
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(60), read)
+        .await
+        .expect("events arrive");
+    events
+}
