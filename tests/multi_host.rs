@@ -306,6 +306,110 @@ async fn dur_05_a_stream_on_one_host_carries_the_other_host_s_events() {
     assert_eq!(created, ["/from-b.md", "/from-b-2.md"], "{events:?}");
 }
 
+/// Sandboxed tool calls on two hosts work on one store (DUR-05, TOOL-02): a
+/// file written through a session on one host is read through a session on
+/// the other, and two sessions on different hosts editing one file at once,
+/// in different places, both land (FS-08's merge decided against the head
+/// the other host committed).
+#[tokio::test(flavor = "multi_thread")]
+async fn dur_05_tool_calls_on_two_hosts_share_one_store() {
+    let Some((_pg, _hosts, clients)) = two_hosts(&[]) else {
+        return;
+    };
+    let store = clients[0].create_store("notes").await;
+    let mut sessions = Vec::new();
+    for client in &clients {
+        let (status, body) = client
+            .call(client.req(Method::POST, "/v1/sessions").json(&json!({
+                "resources": [{"type": "memory_store", "memory_store_id": store, "access": "read_write"}]
+            })))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        sessions.push(body["id"].as_str().expect("id").to_owned());
+    }
+    let file = "/mnt/memory/notes/plan.md";
+    let lines: Vec<String> = (1..=9).map(|i| format!("line {i}\n")).collect();
+    let (status, out) = tool(
+        &clients[0],
+        &sessions[0],
+        "write",
+        json!({"file_path": file, "content": lines.concat()}),
+    )
+    .await;
+    assert_eq!((status, &out["is_error"]), (200, &json!(false)), "{out}");
+
+    let (_, read) = tool(
+        &clients[1],
+        &sessions[1],
+        "read",
+        json!({"file_path": file}),
+    )
+    .await;
+    assert!(
+        read["content"].to_string().contains("line 9"),
+        "host B reads what host A wrote: {read}"
+    );
+
+    // One edit per host at once, far apart in the file.
+    let edits = [("line 1\n", "first, by A\n"), ("line 9\n", "last, by B\n")];
+    let mut tasks = Vec::new();
+    for (h, (old, new)) in edits.into_iter().enumerate() {
+        let (client, session) = (clients[h].clone(), sessions[h].clone());
+        tasks.push(tokio::spawn(async move {
+            tool(
+                &client,
+                &session,
+                "edit",
+                json!({"file_path": file, "old_string": old, "new_string": new}),
+            )
+            .await
+        }));
+    }
+    for t in tasks {
+        let (status, out) = t.await.expect("edit");
+        assert_eq!((status, &out["is_error"]), (200, &json!(false)), "{out}");
+    }
+    let (status, page) = clients[0]
+        .call(clients[0].req(
+            Method::GET,
+            &format!("/v1/memory_stores/{store}/memories?path_prefix=/"),
+        ))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let memory = page["data"][0]["id"]
+        .as_str()
+        .expect("the memory")
+        .to_owned();
+    let (status, memory) = clients[0]
+        .call(clients[0].req(
+            Method::GET,
+            &format!("/v1/memory_stores/{store}/memories/{memory}"),
+        ))
+        .await;
+    assert_eq!(status, 200, "{memory}");
+    let content = memory["content"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        content.starts_with("first, by A\n") && content.ends_with("last, by B\n"),
+        "both edits landed: {content:?}"
+    );
+    let report = clients[1].verify(&store).await;
+    assert_eq!(
+        (&report["ok"], &report["versions_checked"]),
+        (&json!(true), &json!(3)),
+        "{report}"
+    );
+}
+
+async fn tool(client: &Client, session: &str, name: &str, input: Value) -> (u16, Value) {
+    client
+        .call(
+            client
+                .req(Method::POST, &format!("/v1/sessions/{session}/tool_calls"))
+                .json(&json!({ "name": name, "input": input })),
+        )
+        .await
+}
+
 /// Reads `n` memory events (store events are skipped) of an SSE response:
 /// (type, data).
 async fn read_events(resp: reqwest::Response, n: usize) -> Vec<(String, Value)> {
