@@ -6,10 +6,16 @@
 # port and a socket in DIR, trusts loopback connections, and is stopped and
 # wiped by `stop`. Usage:
 #   url=$(bash tests/postgres-cluster.sh start [DIR])
+#   db_url=$(bash tests/postgres-cluster.sh createdb NAME [DIR])   # fresh, empty
 #   bash tests/postgres-cluster.sh stop [DIR]
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-cmd=${1:?usage: postgres-cluster.sh start|stop [DIR]}
+cmd=${1:?usage: postgres-cluster.sh start|createdb NAME|stop [DIR]}
+if [ "$cmd" = createdb ]; then
+    name=${2:?usage: postgres-cluster.sh createdb NAME [DIR]}
+    case "$name" in *[!a-z0-9_]*) echo "database names here are [a-z0-9_]+" >&2; exit 2 ;; esac
+    shift
+fi
 dir=${2:-${CARGO_TARGET_DIR:-$repo/target}/postgres}
 
 bindir() {
@@ -52,6 +58,11 @@ start)
     echo "$port" >"$dir/port"
     echo "postgres://postgres@127.0.0.1:$port/postgres"
     ;;
+createdb)
+    url=$(bash "$0" start "$dir")
+    PGOPTIONS='-c client_min_messages=warning' "$(bindir)/psql" -q -v ON_ERROR_STOP=1 "$url" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name" >&2
+    echo "${url%/*}/$name"
+    ;;
 stop)
     bin=$(bindir)
     if [ -d "$dir/data" ]; then
@@ -60,7 +71,7 @@ stop)
     rm -rf "$dir"
     ;;
 *)
-    echo "usage: postgres-cluster.sh start|stop [DIR]" >&2
+    echo "usage: postgres-cluster.sh start|createdb NAME|stop [DIR]" >&2
     exit 2
     ;;
 esac

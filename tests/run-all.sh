@@ -37,6 +37,10 @@ echo "==> SDK conformance suite (pytest)"
 # features and would compile wasmtime, axum and the rest a second time.
 bash tests/conformance/run.sh 2>&1 | tee -a "$log"
 
+echo "==> SDK conformance suite (pytest) on PostgreSQL"
+MEMSTORE_CONFORMANCE_DB=$(bash tests/postgres-cluster.sh createdb memstore_conformance) \
+    bash tests/conformance/run.sh 2>&1 | tee -a "$log"
+
 # cargo prints "test result: ok. N passed; N failed; N ignored; …" per test
 # binary, pytest "N passed, N skipped in 3.2s"; add them all up.
 awk '/^test result:/ {

@@ -39,7 +39,7 @@ class Key:
 @dataclass
 class Server:
     url: str
-    db: Path
+    db: Path | str  # an SQLite file, or a PostgreSQL URL
     admin: Key
     writer: Key
     reader: Key
@@ -52,7 +52,7 @@ class Server:
         )
 
 
-def create_key(db: Path, role: str, workspace: str = "default", *extra: str) -> Key:
+def create_key(db: Path | str, role: str, workspace: str = "default", *extra: str) -> Key:
     out = subprocess.run(
         [memstore_bin(), "--db", str(db), "--workspace", workspace, "--json",
          "key", "create", "--role", role, *extra],
@@ -64,7 +64,11 @@ def create_key(db: Path, role: str, workspace: str = "default", *extra: str) -> 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory):
-    db = tmp_path_factory.mktemp("memstore") / "memstore.db"
+    # MEMSTORE_CONFORMANCE_DB names an empty database to serve from instead
+    # of a new SQLite file: run.sh --postgres passes a fresh PostgreSQL one.
+    db = os.environ.get("MEMSTORE_CONFORMANCE_DB") or (
+        tmp_path_factory.mktemp("memstore") / "memstore.db"
+    )
     keys = dict(
         admin=create_key(db, "admin"),
         writer=create_key(db, "writer"),
