@@ -410,6 +410,224 @@ async fn tool(client: &Client, session: &str, name: &str, input: Value) -> (u16,
         .await
 }
 
+/// Sixteen clients split over both hosts each append lines to one memory by
+/// read-modify-write with a content precondition, retrying on conflict: no
+/// update is lost (MEM-05 across hosts). Each line is the writer's own, so
+/// no write is ever a no-op that would succeed whatever its precondition.
+#[tokio::test(flavor = "multi_thread")]
+async fn dur_05_read_modify_write_with_preconditions_on_two_hosts_loses_no_update() {
+    let Some((_pg, _hosts, clients)) = two_hosts(&[]) else {
+        return;
+    };
+    let store = clients[0].create_store("journal").await;
+    let (status, created) = clients[0].create_memory(&store, "/journal.md", "").await;
+    assert_eq!(status, 200, "{created}");
+    let memory = created["id"].as_str().expect("id").to_owned();
+    const EACH: usize = 5;
+    let mut tasks = Vec::new();
+    for w in 0..2 * WRITERS_PER_HOST {
+        let (client, store, memory) = (clients[w % 2].clone(), store.clone(), memory.clone());
+        tasks.push(tokio::spawn(async move {
+            let path = format!("/v1/memory_stores/{store}/memories/{memory}");
+            let mut conflicts = 0;
+            for i in 0..EACH {
+                loop {
+                    let (status, m) = client.call(client.req(Method::GET, &path)).await;
+                    assert_eq!(status, 200, "{m}");
+                    let content = format!("{}w{w}-{i}\n", m["content"].as_str().expect("content"));
+                    let (status, body) = client
+                        .call(client.req(Method::POST, &path).json(&json!({
+                            "content": content,
+                            "precondition": {"type": "content_sha256", "content_sha256": m["content_sha256"]},
+                        })))
+                        .await;
+                    match status {
+                        200 => break,
+                        409 => conflicts += 1,
+                        _ => panic!("writer {w}: {status} {body}"),
+                    }
+                }
+            }
+            conflicts
+        }));
+    }
+    let mut conflicts = 0;
+    for t in tasks {
+        conflicts += t.await.expect("writer");
+    }
+    let (_, m) = clients[1]
+        .call(clients[1].req(
+            Method::GET,
+            &format!("/v1/memory_stores/{store}/memories/{memory}"),
+        ))
+        .await;
+    let lines: std::collections::BTreeSet<&str> =
+        m["content"].as_str().expect("content").lines().collect();
+    let total = 2 * WRITERS_PER_HOST * EACH;
+    assert_eq!(lines.len(), total, "after {conflicts} conflicts: {m}");
+    let report = clients[0].verify(&store).await;
+    assert_eq!(report["versions_checked"], total + 1, "{report}");
+}
+
+/// One host is killed (SIGKILL: no shutdown, no flush) while both write:
+/// every write either host acknowledged is there, the other host keeps
+/// serving, and the chain verifies.
+#[tokio::test(flavor = "multi_thread")]
+async fn dur_05_a_host_killed_during_writes_loses_no_acknowledged_write() {
+    let Some((_pg, mut hosts, clients)) = two_hosts(&[]) else {
+        return;
+    };
+    let store = clients[0].create_store("survivor").await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for w in 0..2 * WRITERS_PER_HOST {
+        let (client, store, stop) = (clients[w % 2].clone(), store.clone(), stop.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut acknowledged = Vec::new();
+            let mut i = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let path = format!("/w{w}/{i}.md");
+                let sent = client
+                    .req(Method::POST, &format!("/v1/memory_stores/{store}/memories"))
+                    .json(&json!({ "path": path, "content": "x" }))
+                    .send()
+                    .await;
+                match sent {
+                    Ok(resp) if resp.status() == 200 => acknowledged.push(path),
+                    // The killed host: refused or cut off.
+                    _ if w % 2 == 0 => break,
+                    Ok(resp) => panic!("the surviving host failed: {}", resp.status()),
+                    Err(e) => panic!("the surviving host failed: {e}"),
+                }
+                i += 1;
+            }
+            acknowledged
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let _ = hosts[0].child.kill();
+    let _ = hosts[0].child.wait();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut acknowledged = Vec::new();
+    for t in tasks {
+        acknowledged.extend(t.await.expect("writer"));
+    }
+    let stored: std::collections::BTreeSet<String> =
+        clients[1].memory_paths(&store).await.into_iter().collect();
+    let lost: Vec<_> = acknowledged
+        .iter()
+        .filter(|p| !stored.contains(*p))
+        .collect();
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    assert!(
+        acknowledged.iter().any(|p| p.starts_with("/w0/")),
+        "host A wrote before it died"
+    );
+    let report = clients[1].verify(&store).await;
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["versions_checked"], stored.len(), "{report}");
+    // The survivor still serves writes.
+    let (status, body) = clients[1].create_memory(&store, "/after.md", "y").await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// PostgreSQL restarted (fast: every connection dropped) under load:
+/// requests in flight fail cleanly with an error, the host reconnects by
+/// itself, nothing acknowledged is lost, and writes work again. A cluster
+/// of its own, since a restart would disturb the other tests' server.
+#[tokio::test(flavor = "multi_thread")]
+async fn dur_05_postgres_restarted_under_load_loses_nothing_and_the_host_recovers() {
+    if common::postgres::admin_url().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = dir.path().join("pg");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/postgres-cluster.sh"
+    );
+    let run = |args: &[&str]| {
+        let out = Command::new("bash")
+            .arg(script)
+            .args(args)
+            .arg(&cluster)
+            .output()
+            .expect("postgres-cluster.sh");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    let url = run(&["createdb", "memstore_restart"]);
+    struct Stop<'a>(&'a dyn Fn(&[&str]) -> String);
+    impl Drop for Stop<'_> {
+        fn drop(&mut self) {
+            (self.0)(&["stop"]);
+        }
+    }
+    let _stop = Stop(&run);
+    let key = admin_key(&url);
+    let host = Host::start(&url, &[]);
+    let client = Client::new(&host, &key);
+    let store = client.create_store("restarted").await;
+
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for w in 0..WRITERS_PER_HOST {
+        let (client, store, stop) = (client.clone(), store.clone(), stop.clone());
+        tasks.push(tokio::spawn(async move {
+            let (mut acknowledged, mut failed) = (Vec::new(), 0);
+            let mut i = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let path = format!("/w{w}/{i}.md");
+                let (status, body) = client.create_memory(&store, &path, "x").await;
+                match status {
+                    200 => acknowledged.push(path),
+                    // Failed cleanly: an API error with a message.
+                    500 | 503 => {
+                        assert!(body["error"]["message"].is_string(), "{body}");
+                        failed += 1;
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    }
+                    _ => panic!("writer {w}: {status} {body}"),
+                }
+                i += 1;
+            }
+            (acknowledged, failed)
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    tokio::task::block_in_place(|| run(&["restart"]));
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (mut acknowledged, mut failed) = (Vec::new(), 0);
+    for t in tasks {
+        let (a, f) = t.await.expect("writer");
+        acknowledged.extend(a);
+        failed += f;
+    }
+    eprintln!(
+        "{} acknowledged, {failed} failed during the restart",
+        acknowledged.len()
+    );
+    // Writes work again, on connections the host made anew.
+    let (status, body) = client.create_memory(&store, "/after.md", "y").await;
+    assert_eq!(status, 200, "{body}");
+    let stored: std::collections::BTreeSet<String> =
+        client.memory_paths(&store).await.into_iter().collect();
+    let lost: Vec<_> = acknowledged
+        .iter()
+        .filter(|p| !stored.contains(*p))
+        .collect();
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    let report = client.verify(&store).await;
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["versions_checked"], stored.len(), "{report}");
+}
+
 /// Reads `n` memory events (store events are skipped) of an SSE response:
 /// (type, data).
 async fn read_events(resp: reqwest::Response, n: usize) -> Vec<(String, Value)> {

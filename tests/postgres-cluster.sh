@@ -7,10 +7,11 @@
 # wiped by `stop`. Usage:
 #   url=$(bash tests/postgres-cluster.sh start [DIR])
 #   db_url=$(bash tests/postgres-cluster.sh createdb NAME [DIR])   # fresh, empty
+#   bash tests/postgres-cluster.sh restart [DIR]   # fast: drops every connection
 #   bash tests/postgres-cluster.sh stop [DIR]
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-cmd=${1:?usage: postgres-cluster.sh start|createdb NAME|stop [DIR]}
+cmd=${1:?usage: postgres-cluster.sh start|createdb NAME|restart|stop [DIR]}
 if [ "$cmd" = createdb ]; then
     name=${2:?usage: postgres-cluster.sh createdb NAME [DIR]}
     case "$name" in *[!a-z0-9_]*) echo "database names here are [a-z0-9_]+" >&2; exit 2 ;; esac
@@ -63,6 +64,10 @@ createdb)
     PGOPTIONS='-c client_min_messages=warning' "$(bindir)/psql" -q -v ON_ERROR_STOP=1 "$url" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name" >&2
     echo "${url%/*}/$name"
     ;;
+restart)
+    bin=$(bindir)
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 60 restart >&2
+    ;;
 stop)
     bin=$(bindir)
     if [ -d "$dir/data" ]; then
@@ -71,7 +76,7 @@ stop)
     rm -rf "$dir"
     ;;
 *)
-    echo "usage: postgres-cluster.sh start|createdb NAME|stop [DIR]" >&2
+    echo "usage: postgres-cluster.sh start|createdb NAME|restart|stop [DIR]" >&2
     exit 2
     ;;
 esac
