@@ -161,6 +161,30 @@ impl Client {
     }
 }
 
+/// A host on PostgreSQL shuts down cleanly on SIGTERM, after serving: its
+/// engine, dropped on the server's async threads, closes its connections
+/// without blocking them (the blocking driver would abort the process).
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn dur_04_serve_on_postgres_stops_cleanly_on_sigterm() {
+    let Some(pg) = PgDatabase::create() else {
+        return;
+    };
+    let key = admin_key(&pg.url);
+    let mut host = Host::start(&pg.url, &[]);
+    let client = Client::new(&host, &key);
+    let store = client.create_store("brief").await;
+    let (status, body) = client.create_memory(&store, "/a.md", "a").await;
+    assert_eq!(status, 200, "{body}");
+    let term = Command::new("kill")
+        .args(["-TERM", &host.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(term.success());
+    let exit = tokio::task::block_in_place(|| host.child.wait()).expect("wait");
+    assert!(exit.success(), "serve exits 0 after SIGTERM: {exit:?}");
+}
+
 /// Two hosts on one fresh database, and a client of each.
 fn two_hosts(extra: &[&str]) -> Option<(PgDatabase, [Host; 2], [Client; 2])> {
     let pg = PgDatabase::create()?;

@@ -7,6 +7,23 @@
 pub mod cli;
 pub mod postgres;
 
+/// The test's database on the backend of the calling module (its `BACKEND`
+/// constant: the backend suite includes each case file once per backend);
+/// returns from the test, skipping it, when that backend's server is not
+/// available here.
+#[allow(unused_macros)]
+macro_rules! test_db {
+    () => {
+        test_db!(memstore::store::EngineConfig::default())
+    };
+    ($config:expr) => {
+        match crate::common::TestDb::on(BACKEND, $config) {
+            Some(db) => db,
+            None => return,
+        }
+    };
+}
+
 use std::path::PathBuf;
 
 use memstore::sandbox::Sandbox;

@@ -193,6 +193,14 @@ impl Drop for PostgresBackend {
         // The writer finishes its queue (its own Drop); the listener stops
         // within one tick.
         self.listener.stop();
+        // Closing a connection blocks on the driver's own runtime, which
+        // panics on a thread that drives async tasks — where a server's last
+        // engine clone is dropped at shutdown. Close them on a thread of
+        // their own.
+        let readers = std::mem::take(&mut *self.readers.lock().unwrap_or_else(|e| e.into_inner()));
+        if !readers.is_empty() {
+            let _ = std::thread::spawn(move || drop(readers)).join();
+        }
     }
 }
 
