@@ -2,7 +2,10 @@
 
 A real `memstore serve` runs on a free loopback port with a temporary
 database for the whole session; the tests talk to it only through the
-official `anthropic` SDK. The binary is `$MEMSTORE_BIN`, else
+official `anthropic` SDK. With `MEMSTORE_CONFORMANCE_HOSTS=2` and a
+PostgreSQL `MEMSTORE_CONFORMANCE_DB`, two servers share the database and the
+SDK's clients send each request to the next host in turn, so every test
+writes on one host and reads on the other (DUR-05). The binary is `$MEMSTORE_BIN`, else
 `$CARGO_TARGET_DIR/debug/memstore`, else `target/debug/memstore` at the
 repository root.
 """
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import anthropic
+import httpx2 as httpx  # the SDK's HTTP client (a fork of httpx)
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,6 +40,24 @@ class Key:
     secret: str
 
 
+class RoundRobin(httpx.BaseTransport):
+    """Sends each request to the next of several hosts."""
+
+    def __init__(self, urls: list[str]):
+        self.targets = [httpx.URL(u) for u in urls]
+        self.sent = 0
+        self.inner = httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        target = self.targets[self.sent % len(self.targets)]
+        self.sent += 1
+        request.url = request.url.copy_with(host=target.host, port=target.port)
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
 @dataclass
 class Server:
     url: str
@@ -45,8 +67,11 @@ class Server:
     reader: Key
     other: Key  # a key of another workspace
     multi: Key  # a key of two workspaces: "default" first, then "team-b"
+    hosts: list[str]  # every server's URL; `url` is the first
 
     def client(self, key: Key | None = None, **kwargs) -> anthropic.Anthropic:
+        if len(self.hosts) > 1 and "http_client" not in kwargs:
+            kwargs["http_client"] = httpx.Client(transport=RoundRobin(self.hosts))
         return anthropic.Anthropic(
             base_url=self.url, api_key=(key or self.admin).secret, **kwargs
         )
@@ -76,21 +101,26 @@ def server(tmp_path_factory: pytest.TempPathFactory):
         other=create_key(db, "admin", "elsewhere"),
         multi=create_key(db, "writer", "default", "--also-workspace", "team-b"),
     )
-    proc = subprocess.Popen(
-        [memstore_bin(), "--db", str(db), "serve", "--listen", "127.0.0.1:0"],
-        stdout=subprocess.PIPE, text=True,
-    )
+    procs, hosts = [], []
     try:
-        line = proc.stdout.readline()
-        assert line.startswith("memstore listening on "), f"unexpected start line {line!r}"
-        url = line.split(" on ", 1)[1].strip()
-        yield Server(url=url, db=db, **keys)
+        for _ in range(int(os.environ.get("MEMSTORE_CONFORMANCE_HOSTS", "1"))):
+            proc = subprocess.Popen(
+                [memstore_bin(), "--db", str(db), "serve", "--listen", "127.0.0.1:0"],
+                stdout=subprocess.PIPE, text=True,
+            )
+            procs.append(proc)
+            line = proc.stdout.readline()
+            assert line.startswith("memstore listening on "), f"unexpected start line {line!r}"
+            hosts.append(line.split(" on ", 1)[1].strip())
+        yield Server(url=hosts[0], db=db, hosts=hosts, **keys)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            try:
+                assert proc.wait(timeout=30) == 0, "a server exits 0 on SIGTERM"
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 @pytest.fixture
