@@ -246,9 +246,7 @@ fn commit_batch(conn: &mut Conn, clock: &mut Clock, config: &Config, batch: Vec<
     // listening host (this one too) hears it once the commit is visible,
     // and never for a batch rolled back. (Ids of events a failed job
     // recorded were rolled back with it and match no row.)
-    let notified = set_horizon(&mut tx, statements, clock, config, &drawn)
-        .and_then(|()| prepare_cached(&mut tx, statements, "SELECT pg_notify($1, '')"))
-        .and_then(|s| tx.execute(&s, &[&CHANNEL]));
+    let notified = set_horizon_and_notify(&mut tx, statements, clock, config, &drawn);
     let committed = notified.and_then(|_| tx.commit());
     match committed {
         Ok(()) => {
@@ -264,25 +262,28 @@ fn commit_batch(conn: &mut Conn, clock: &mut Clock, config: &Config, batch: Vec<
     }
 }
 
-/// Gives the batch's events their horizon (see the module documentation).
-fn set_horizon(
+/// Gives the batch's events their horizon (see the module documentation)
+/// and sends the NOTIFY, in one statement: a round trip fewer per batch.
+fn set_horizon_and_notify(
     tx: &mut Transaction<'_>,
     statements: &mut Statements,
     clock: &mut Clock,
     config: &Config,
     drawn: &[i64],
-) -> std::result::Result<(), postgres::Error> {
+) -> std::result::Result<u64, postgres::Error> {
     if drawn.is_empty() {
-        return Ok(());
+        let s = prepare_cached(tx, statements, "SELECT pg_notify($1, '')")?;
+        return tx.execute(&s, &[&CHANNEL]);
     }
     let horizon = clock.fresh_xid(config)?;
+    // A data-modifying WITH runs whether or not the query reads it.
     let s = prepare_cached(
         tx,
         statements,
-        "UPDATE events SET horizon = $1::text::xid8 WHERE id = ANY($2)",
+        "WITH settled AS (UPDATE events SET horizon = $1::text::xid8 WHERE id = ANY($2)) \
+         SELECT pg_notify($3, '')",
     )?;
-    tx.execute(&s, &[&horizon, &drawn])?;
-    Ok(())
+    tx.execute(&s, &[&horizon, &drawn, &CHANNEL])
 }
 
 /// Takes the batch's advisory locks (see the module documentation), then
@@ -294,6 +295,19 @@ fn begin_batch(
     scope: &WriteScope,
 ) -> std::result::Result<(), postgres::Error> {
     let (every_store, keys) = lock_plan(scope);
+    // The common batch, writes to one store: the shared every-store lock,
+    // the store's lock and the xid in one statement, whose target list
+    // PostgreSQL evaluates left to right — the same order as below.
+    if let (Some(false), [key]) = (every_store, keys.as_slice()) {
+        let s = prepare_cached(
+            tx,
+            statements,
+            "SELECT pg_advisory_xact_lock_shared($1, $2), pg_advisory_xact_lock($3::bigint), \
+             pg_current_xact_id()::text",
+        )?;
+        tx.execute(&s, &[&LOCK_SPACE, &EVERY_STORE, key])?;
+        return Ok(());
+    }
     if let Some(exclusive) = every_store {
         let sql = if exclusive {
             "SELECT pg_advisory_xact_lock($1, $2)"
