@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts a throw-away PostgreSQL cluster for the tests and prints its URL.
 # Installs Debian's postgresql package when its server is missing. The
-# cluster lives in DIR (default: target/postgres), owned by the `postgres`
+# cluster lives in DIR (default: one under /tmp per checkout), owned by the `postgres`
 # user (initdb and pg_ctl refuse to run as root), listens on a free loopback
 # port and a socket in DIR, trusts loopback connections, and is stopped and
 # wiped by `stop`. Usage:
@@ -17,7 +17,11 @@ if [ "$cmd" = createdb ]; then
     case "$name" in *[!a-z0-9_]*) echo "database names here are [a-z0-9_]+" >&2; exit 2 ;; esac
     shift
 fi
-dir=${2:-${CARGO_TARGET_DIR:-$repo/target}/postgres}
+# The default directory is under /tmp, which the postgres user can always
+# reach (a clone under /root may not be), named after the target directory
+# so that start and stop of one checkout agree.
+target=${CARGO_TARGET_DIR:-$repo/target}
+dir=${2:-/tmp/memstore-postgres-$(printf %s "$target" | sha256sum | cut -c1-12)}
 
 bindir() {
     local d

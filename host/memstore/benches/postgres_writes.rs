@@ -35,7 +35,7 @@ fn admin_url() -> String {
     let repo = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
     let out = std::process::Command::new("bash")
         .arg(format!("{repo}/tests/postgres-cluster.sh"))
-        .args(["start", &format!("{repo}/target/bench-postgres")])
+        .arg("start")
         .output()
         .expect("run tests/postgres-cluster.sh");
     assert!(
