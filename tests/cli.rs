@@ -366,3 +366,27 @@ fn dur_04_a_postgres_url_is_a_server_not_a_file_and_its_password_is_never_shown(
     let left: Vec<_> = std::fs::read_dir(cli.dir.path()).unwrap().collect();
     assert!(left.is_empty(), "nothing was created: {left:?}");
 }
+
+/// EMB-01 (issue 13): a reader that stops early (`memstore … | head -c 300`)
+/// ends the run quietly with success instead of a "Broken pipe" panic and
+/// its backtrace. The output is larger than a pipe's buffer, so the write
+/// meets the closed pipe whenever the reader leaves.
+#[test]
+fn emb_01_a_closed_output_pipe_ends_the_run_quietly() {
+    let cli = Cli::new();
+    cli.ok(&["store", "create", "big"]);
+    let content = "x".repeat(100_000);
+    cli.ok(&["memory", "put", "big", "/big.md", "--content", &content]);
+    let mut child = cli
+        .cmd(&["--json", "memory", "get", "big", "/big.md"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {err}", out.status);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.is_empty(), "nothing on stderr: {err}");
+}

@@ -58,7 +58,7 @@ pub fn run(args: DemoArgs, out: &Output) -> anyhow::Result<ExitCode> {
     );
     if out.json {
         let steps = json!({"database": path, "steps": demo.say.steps});
-        println!("{}", serde_json::to_string_pretty(&steps)?);
+        super::output::print_json(&steps);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -85,7 +85,7 @@ impl Narrator {
         if self.json {
             self.steps.push(json!({"step": title, "text": text}));
         } else {
-            println!("== {title}\n{}\n", text.trim_end());
+            super::output::print_line(&format!("== {title}\n{}\n", text.trim_end()));
         }
     }
 }

@@ -30,7 +30,7 @@ pub fn run(ctx: Ctx, args: ServeArgs) -> anyhow::Result<std::process::ExitCode> 
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         let addr = listener.local_addr().context("listener has no address")?;
         // One line on stdout, flushed, so scripts and tests can wait for it.
-        println!("memstore listening on http://{addr}");
+        super::output::print_line(&format!("memstore listening on http://{addr}"));
         std::io::stdout().flush().ok();
         memstore::api::serve(listener, ctx.engine, shutdown)
             .await

@@ -15,7 +15,7 @@ use memstore::store::sessions::{
 };
 use serde::Serialize;
 
-use super::{Ctx, resolve};
+use super::{Ctx, output, resolve};
 
 /// Session commands.
 #[derive(Debug, Subcommand)]
@@ -292,10 +292,7 @@ pub fn tool(ctx: &Ctx, args: ToolArgs) -> anyhow::Result<ExitCode> {
     let result = sandbox(ctx)?
         .tool_call(&args.session, &args.name, &args.input)
         .map_err(unwrap_store)?;
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&result).expect("tool results serialise")
-    );
+    output::print_json(&result);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -317,10 +314,10 @@ pub fn run_component(ctx: &Ctx, args: RunArgs) -> anyhow::Result<ExitCode> {
             "changes": exec.outcome.changes,
             "notes": exec.outcome.notes,
         });
-        println!("{}", serde_json::to_string_pretty(&value).expect("json"));
+        output::print_json(&value);
     } else {
         use std::io::Write;
-        std::io::stdout().write_all(&exec.stdout)?;
+        output::write_stdout(&exec.stdout);
         std::io::stderr().write_all(&exec.stderr)?;
         for note in &exec.outcome.notes {
             eprintln!("memstore note: {note}");
