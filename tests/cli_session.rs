@@ -95,8 +95,19 @@ fn ses_01_tool_07_session_create_run_show_end_from_the_cli() {
         "/mnt/memory/team-notes/b.md",
         "late",
     ]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).starts_with("memstore: "));
+    // An ended session refuses calls (exit 5, as a refused change), and an
+    // unknown one is not found (exit 3): not "database, I/O" (issue 13).
+    assert_eq!(out.status.code(), Some(5));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("memstore: ") && err.contains("has ended"),
+        "{err}"
+    );
+    let read = r#"{"file_path": "/mnt/memory/docs/none.md"}"#;
+    let err = cli.fails(&["tool", &id, "read", read], 5);
+    assert!(err.contains("has ended"), "{err}");
+    let err = cli.fails(&["tool", "sesn_nope", "read", read], 3);
+    assert!(err.contains("not found"), "{err}");
 }
 
 #[test]

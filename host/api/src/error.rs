@@ -58,20 +58,8 @@ impl ApiError {
     /// HTTP status and the reference's error `type`.
     pub fn status_and_type(&self) -> (StatusCode, &'static str) {
         match self {
-            Self::Store(e) | Self::Sandbox(SandboxError::Store(e)) => store_status(e),
-            Self::Sandbox(SandboxError::SessionNotFound(_)) => {
-                (StatusCode::NOT_FOUND, "not_found_error")
-            }
-            Self::Sandbox(SandboxError::SessionEnded(_) | SandboxError::Invalid { .. }) => {
-                (StatusCode::BAD_REQUEST, "invalid_request_error")
-            }
-            Self::Sandbox(
-                SandboxError::Component(_)
-                | SandboxError::Wasmtime(_)
-                | SandboxError::Snapshot(_)
-                | SandboxError::Cache { .. }
-                | SandboxError::Thread { .. },
-            ) => (StatusCode::INTERNAL_SERVER_ERROR, "api_error"),
+            Self::Store(e) => kind_status(e.kind()),
+            Self::Sandbox(e) => kind_status(e.kind()),
             Self::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request_error"),
             Self::Authentication(_) => (StatusCode::UNAUTHORIZED, "authentication_error"),
             Self::Permission(_) => (StatusCode::FORBIDDEN, "permission_error"),
@@ -118,9 +106,9 @@ fn hides_details(status: StatusCode) -> bool {
     status.is_server_error() && status != StatusCode::INSUFFICIENT_STORAGE
 }
 
-/// Status and error type of a store error.
-fn store_status(e: &StoreError) -> (StatusCode, &'static str) {
-    match e.kind() {
+/// Status and error type of a kind of store or sandbox error.
+fn kind_status(kind: ErrorKind) -> (StatusCode, &'static str) {
+    match kind {
         ErrorKind::NotFound => (StatusCode::NOT_FOUND, "not_found_error"),
         // STORE-03: archived stores answer 400, like the reference.
         ErrorKind::Invalid | ErrorKind::ReadOnly | ErrorKind::CapacityExceeded => {

@@ -3,7 +3,7 @@
 //! A guest that traps, loops or exceeds a limit is not an error here: that
 //! is a tool result with `is_error: true`. These are the host's failures.
 
-use memstore_store::StoreError;
+use memstore_store::{ErrorKind, StoreError};
 
 /// Errors of the sandbox layer.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +56,23 @@ pub enum SandboxError {
 }
 
 impl SandboxError {
+    /// What kind of failure this is, in the store's terms, so that callers
+    /// derive one answer from it: the API its status, the CLI its exit code.
+    /// An ended session refuses calls as an archived store refuses writes.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Store(e) => e.kind(),
+            Self::SessionNotFound(_) => ErrorKind::NotFound,
+            Self::SessionEnded(_) => ErrorKind::ReadOnly,
+            Self::Invalid { .. } => ErrorKind::Invalid,
+            Self::Component(_)
+            | Self::Snapshot(_)
+            | Self::Wasmtime(_)
+            | Self::Cache { .. }
+            | Self::Thread { .. } => ErrorKind::Internal,
+        }
+    }
+
     /// Shorthand for [`SandboxError::Invalid`].
     pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
         Self::Invalid {

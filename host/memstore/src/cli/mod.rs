@@ -18,6 +18,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use memstore::sandbox::SandboxError;
 use memstore::store::{Actor, Engine, EngineConfig, ErrorKind, StoreError};
 
 pub use output::Output;
@@ -27,9 +28,10 @@ Exit codes:
   0  success
   1  failure (database, I/O)
   2  command-line usage error
-  3  not found: no such store, memory or version
+  3  not found: no such store, memory, version or session
   4  conflict: path taken, or a --if-sha256 precondition failed
-  5  refused: invalid input, content too large, store archived or full
+  5  refused: invalid input, content too large, store archived or full,
+     session ended
   6  audit verification found a broken chain";
 
 /// Durable, versioned memory stores for AI agents.
@@ -204,10 +206,11 @@ pub fn exit_code(err: &anyhow::Error) -> ExitCode {
     if err.downcast_ref::<ChainBroken>().is_some() {
         return ExitCode::from(6);
     }
-    let kind = err
-        .chain()
-        .find_map(|e| e.downcast_ref::<StoreError>())
-        .map(StoreError::kind);
+    let kind = err.chain().find_map(|e| {
+        e.downcast_ref::<StoreError>()
+            .map(StoreError::kind)
+            .or_else(|| e.downcast_ref::<SandboxError>().map(SandboxError::kind))
+    });
     ExitCode::from(match kind {
         Some(ErrorKind::NotFound) => 3,
         Some(ErrorKind::PathConflict | ErrorKind::PreconditionFailed) => 4,
