@@ -3,6 +3,7 @@
 //! loopback port; the database is a fresh one of a real server (skipped,
 //! saying so, without `MEMSTORE_TEST_POSTGRES_URL`).
 
+mod api_support;
 mod common;
 
 use std::io::{BufRead, BufReader};
@@ -314,7 +315,8 @@ async fn dur_05_a_stream_on_one_host_carries_the_other_host_s_events() {
         .await
         .expect("stream");
     assert_eq!(resp.status(), 200);
-    let reader = tokio::spawn(read_events(resp, 2));
+    // The store's creation, then the two writes.
+    let reader = tokio::spawn(api_support::read_sse(resp, 3));
     // Give the stream its first (empty) look before the writes.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let (status, body) = clients[1].create_memory(&store, "/from-b.md", "b").await;
@@ -324,8 +326,8 @@ async fn dur_05_a_stream_on_one_host_carries_the_other_host_s_events() {
     let events = reader.await.expect("reader");
     let created: Vec<_> = events
         .iter()
-        .filter(|(ty, _)| ty == "memory.created")
-        .map(|(_, data)| data["path"].as_str().unwrap_or_default().to_owned())
+        .filter(|(_, ty, _)| ty == "memory.created")
+        .map(|(_, _, data)| data["path"].as_str().unwrap_or_default().to_owned())
         .collect();
     assert_eq!(created, ["/from-b.md", "/from-b-2.md"], "{events:?}");
 }
@@ -650,39 +652,4 @@ async fn dur_05_postgres_restarted_under_load_loses_nothing_and_the_host_recover
     let report = client.verify(&store).await;
     assert_eq!(report["ok"], true, "{report}");
     assert_eq!(report["versions_checked"], stored.len(), "{report}");
-}
-
-/// Reads `n` memory events (store events are skipped) of an SSE response:
-/// (type, data).
-async fn read_events(resp: reqwest::Response, n: usize) -> Vec<(String, Value)> {
-    use futures_util::StreamExt;
-    let mut stream = resp.bytes_stream();
-    let mut buf = String::new();
-    let mut events = Vec::new();
-    let read = async {
-        while events.len() < n {
-            let chunk = stream.next().await.expect("stream open").expect("chunk");
-            buf.push_str(std::str::from_utf8(&chunk).expect("UTF-8"));
-            while let Some(end) = buf.find("\n\n") {
-                let frame: String = buf.drain(..end + 2).collect();
-                let ty = frame
-                    .lines()
-                    .find_map(|l| l.strip_prefix("event:"))
-                    .map(|t| t.trim().to_owned());
-                let data = frame
-                    .lines()
-                    .find_map(|l| l.strip_prefix("data:"))
-                    .and_then(|d| serde_json::from_str::<Value>(d.trim()).ok());
-                if let (Some(ty), Some(data)) = (ty, data)
-                    && ty.starts_with("memory.")
-                {
-                    events.push((ty, data));
-                }
-            }
-        }
-    };
-    tokio::time::timeout(std::time::Duration::from_secs(60), read)
-        .await
-        .expect("events arrive");
-    events
 }

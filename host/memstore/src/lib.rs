@@ -71,18 +71,10 @@ pub fn open(db: impl AsRef<Path>, config: store::EngineConfig) -> store::Result<
 /// (`postgres://user:secret@host/db` → `postgres://user@host/db`); a path
 /// is shown as it is.
 pub fn describe_db(db: &str) -> String {
-    if !is_postgres_url(db) {
-        return db.to_owned();
-    }
-    let (scheme, rest) = db.split_once("://").unwrap_or(("", db));
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split(':').next().unwrap_or_default();
-            format!("{scheme}://{user}@{host}{tail}")
-        }
-        None => db.to_owned(),
+    if is_postgres_url(db) {
+        store::postgres::redact_url(db)
+    } else {
+        db.to_owned()
     }
 }
 

@@ -125,7 +125,7 @@ impl PostgresBackend {
     /// [`StoreError::Unusable`] when the server cannot be reached or the
     /// schema is newer than this build; a database error.
     pub fn open(url: &str) -> Result<Self> {
-        let name = redact(url);
+        let name = redact_url(url);
         let unusable = |e: &dyn std::error::Error| {
             // The driver's own message ("error connecting to server") hides
             // the reason (refused, unknown host, bad password) in its source.
@@ -323,7 +323,7 @@ fn deadlock(e: &postgres::Error) -> std::io::Error {
 /// `url` without its password: `postgres://user:secret@host/db` becomes
 /// `postgres://user@host/db`, and a `password=…` option (in a URL's query or
 /// a key=value string) loses its value.
-pub(crate) fn redact(url: &str) -> String {
+pub fn redact_url(url: &str) -> String {
     let mut out = url.to_owned();
     if let Some((scheme, rest)) = url.split_once("://") {
         // The userinfo ends at the last '@' before the query: a password

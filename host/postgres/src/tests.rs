@@ -291,7 +291,7 @@ fn dur_04_redact_strips_passwords_from_urls_and_options() {
             "host=db password=*** user=u",
         ),
     ] {
-        assert_eq!(redact(url), shown);
+        assert_eq!(redact_url(url), shown);
     }
 }
 

@@ -34,12 +34,16 @@ pub fn run(args: &MigrateArgs, config: EngineConfig, out: &Output) -> anyhow::Re
     if !memstore::is_postgres_url(&args.from) && !std::path::Path::new(&args.from).exists() {
         anyhow::bail!("the source database {} does not exist", args.from);
     }
-    let src = memstore::open(&args.from, config.clone())
-        .with_context(|| format!("cannot open the source database {}", describe(&args.from)))?;
+    let src = memstore::open(&args.from, config.clone()).with_context(|| {
+        format!(
+            "cannot open the source database {}",
+            memstore::describe_db(&args.from)
+        )
+    })?;
     let dst = memstore::open(&args.to, config).with_context(|| {
         format!(
             "cannot open the destination database {}",
-            describe(&args.to)
+            memstore::describe_db(&args.to)
         )
     })?;
     let tty = !out.json && std::io::stderr().is_terminal();
@@ -72,8 +76,4 @@ fn summary(r: &CopyReport) -> String {
         "{} stores, {} memories, {} versions, {} events, {} sessions, {} API keys",
         r.stores, r.memories, r.versions, r.events, r.sessions, r.api_keys
     )
-}
-
-fn describe(db: &str) -> String {
-    memstore::describe_db(db)
 }
